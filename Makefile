@@ -1,0 +1,37 @@
+# The two commands the README names:
+#   make quickstart   build what is needed, start the local collector, run the quickstart,
+#                     show the traces the collector received
+#   make test         every test suite of every language (what .ci/run calls)
+# Each does its own setup (Python virtualenv, npm packages) on a fresh machine.
+
+SHELL := /bin/bash
+CARGO ?= cargo
+export CARGO_TERM_COLOR ?= never
+
+.PHONY: quickstart test test-rust test-python test-node test-c test-go bench bench-core
+
+quickstart:
+	scripts/quickstart.sh
+
+test: test-rust test-python test-node test-c test-go
+	@echo "make test: every suite passed"
+
+test-rust:
+	$(CARGO) test -p trulayer-core -p trulayer-collector
+
+test-python:
+	scripts/test-python.sh
+
+test-node:
+	scripts/test-node.sh
+
+test-c:
+	scripts/test-c.sh
+
+test-go:
+	scripts/test-go.sh
+
+bench: bench-core
+
+bench-core:
+	$(CARGO) bench -p trulayer-core --bench core

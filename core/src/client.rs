@@ -1,0 +1,268 @@
+//! The client: where finished traces enter the pipeline, and its lifecycle.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use arc_swap::ArcSwapOption;
+
+use crate::config::{Config, ConfigError, Mode};
+use crate::local::LocalBuffer;
+use crate::model::TraceRecord;
+use crate::pipeline::{prepare, spawn_worker, Offer, Shared, WorkerHandle};
+use crate::report::{ErrorKind, ErrorReport, Subscriber};
+use crate::sampling;
+use crate::stats::{DropReason, Stats};
+
+/// What happened to a finished trace on the application thread.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Finished {
+    /// Queued for shipping (or kept, in local mode).
+    Kept,
+    SampledOut,
+    Dropped(DropReason),
+    /// `enabled = false`: nothing is recorded.
+    Disabled,
+}
+
+/// A handle to one configured pipeline. Cheap to clone; all clones share one worker.
+#[derive(Clone)]
+pub struct Client {
+    inner: Arc<ClientInner>,
+}
+
+struct ClientInner {
+    shared: Arc<Shared>,
+    /// Lock-free so that a forked child can replace its parent's worker without waiting on a
+    /// lock some thread of the parent held at fork time.
+    worker: ArcSwapOption<WorkerHandle>,
+    spawn_lock: Mutex<()>,
+    local: Option<LocalBuffer>,
+    closed: AtomicBool,
+}
+
+impl Client {
+    /// Starts nothing: the worker thread is started by the first trace that needs it.
+    pub fn new(config: Config) -> Client {
+        let local = (config.mode == Mode::Local).then(|| LocalBuffer::new(config.local_buffer_size));
+        Client {
+            inner: Arc::new(ClientInner {
+                shared: Arc::new(Shared::new(config)),
+                worker: ArcSwapOption::empty(),
+                spawn_lock: Mutex::new(()),
+                local,
+                closed: AtomicBool::new(false),
+            }),
+        }
+    }
+
+    /// A client configured from the `TRULAYER_*` environment alone.
+    pub fn from_env() -> Result<Client, ConfigError> {
+        Ok(Client::new(Config::builder().build()?))
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.inner.shared.config
+    }
+
+    /// Hands a finished trace to the pipeline. Never blocks on I/O, never fails: every outcome
+    /// is counted in [`Client::stats`].
+    pub fn finish(&self, trace: TraceRecord) -> Finished {
+        let shared = &self.inner.shared;
+        if !shared.config.enabled {
+            return Finished::Disabled;
+        }
+        shared.counters.finished();
+        if !sampling::keep(&trace, shared.config.sample_rate) {
+            shared.counters.sampled_out();
+            return Finished::SampledOut;
+        }
+        if let Some(local) = &self.inner.local {
+            let encoded = prepare(trace, shared);
+            let len = encoded.bytes.len() as u64;
+            let text = String::from_utf8(encoded.bytes).expect("serde_json writes UTF-8");
+            local.push(Arc::from(text));
+            shared.counters.queued();
+            shared.counters.sent(1, len);
+            return Finished::Kept;
+        }
+        let refused = if self.inner.closed.load(Ordering::Acquire) {
+            Some(DropReason::Shutdown)
+        } else if shared.unauthorized.load(Ordering::Acquire) {
+            Some(DropReason::Auth)
+        } else {
+            None
+        };
+        if let Some(reason) = refused {
+            shared.counters.dropped(reason, 1);
+            return Finished::Dropped(reason);
+        }
+        let worker = match self.worker() {
+            Some(w) => w,
+            None => {
+                shared.counters.dropped(DropReason::Rejected, 1);
+                return Finished::Dropped(DropReason::Rejected);
+            }
+        };
+        let reason = match worker.queue.offer(trace) {
+            Offer::Accepted => {
+                shared.counters.queued();
+                return Finished::Kept;
+            }
+            Offer::Full => DropReason::QueueFull,
+            Offer::OverBytes => DropReason::QueueBytes,
+            Offer::Closed => DropReason::Shutdown,
+        };
+        shared.counters.dropped(reason, 1);
+        if reason != DropReason::Shutdown {
+            let c = &shared.config;
+            shared.reporter.report_once(ErrorReport {
+                kind: ErrorKind::QueueFull,
+                message: format!(
+                    "the queue is full ({} traces / {} bytes at most); dropping new traces until the endpoint catches up",
+                    c.max_queue_size, c.max_queue_bytes
+                ),
+                status: None,
+                trace_ids: vec![],
+            });
+        }
+        Finished::Dropped(reason)
+    }
+
+    /// The worker of this process, started on first use. A worker inherited through fork is
+    /// abandoned (never joined, never drained): the child starts its own, with an empty queue.
+    fn worker(&self) -> Option<Arc<WorkerHandle>> {
+        let pid = std::process::id();
+        if let Some(w) = &*self.inner.worker.load() {
+            if w.pid == pid {
+                return Some(w.clone());
+            }
+        }
+        let _guard = self.inner.spawn_lock.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(w) = &*self.inner.worker.load() {
+            if w.pid == pid {
+                return Some(w.clone());
+            }
+        }
+        let fresh = match spawn_worker(self.inner.shared.clone()) {
+            Ok(w) => Arc::new(w),
+            Err(e) => {
+                self.inner.shared.reporter.report_once(ErrorReport {
+                    kind: ErrorKind::Delivery,
+                    message: format!("could not start the worker thread: {e}"),
+                    status: None,
+                    trace_ids: vec![],
+                });
+                return None;
+            }
+        };
+        if let Some(inherited) = self.inner.worker.swap(Some(fresh.clone())) {
+            abandon_if_inherited(inherited, pid);
+        }
+        Some(fresh)
+    }
+
+    /// Call in a forked child (bindings do it from their at-fork hook; the pid check on the
+    /// hot path catches forks no hook saw). Forgets the parent's queue and counters.
+    pub fn reset_after_fork(&self) {
+        let pid = std::process::id();
+        let current = self.inner.worker.load_full();
+        if current.as_ref().is_some_and(|w| w.pid != pid) {
+            if let Some(inherited) = self.inner.worker.swap(None) {
+                abandon_if_inherited(inherited, pid);
+            }
+            self.inner.shared.counters.reset();
+        }
+    }
+
+    /// Waits until everything finished before this call has been answered by the server, or
+    /// `timeout` passes. True when everything was answered (delivered or dropped and counted).
+    pub fn flush(&self, timeout: Duration) -> bool {
+        match self.running_worker() {
+            Some(w) => w.flush(timeout),
+            None => true,
+        }
+    }
+
+    /// Flushes for at most `timeout`, then stops the worker. Traces finished afterwards are
+    /// dropped and counted. Returns within `timeout` whatever the endpoint does.
+    pub fn shutdown(&self, timeout: Duration) -> bool {
+        self.inner.shutdown(timeout)
+    }
+
+    pub fn stats(&self) -> Stats {
+        self.inner.shared.counters.snapshot()
+    }
+
+    /// Subscribes to delivery errors. The callback runs on the SDK's worker thread.
+    pub fn on_error(&self, f: Subscriber) -> u64 {
+        self.inner.shared.reporter.subscribe(f)
+    }
+
+    pub fn remove_error_handler(&self, id: u64) {
+        self.inner.shared.reporter.unsubscribe(id);
+    }
+
+    /// Reports an error found by a binding (a metadata validator, say) through the same path.
+    pub fn report(&self, report: ErrorReport) {
+        if report.kind == ErrorKind::Metadata {
+            self.inner.shared.counters.metadata_rejected();
+        }
+        self.inner.shared.reporter.report(report);
+    }
+
+    /// Counts a span that ended after its trace.
+    pub fn note_late_span(&self) {
+        self.inner.shared.counters.late_span();
+    }
+
+    /// Local mode: the wire JSON of the kept traces, oldest first. Empty otherwise.
+    pub fn local_traces(&self) -> Vec<Arc<str>> {
+        self.inner.local.as_ref().map(LocalBuffer::snapshot).unwrap_or_default()
+    }
+
+    pub fn clear_local_traces(&self) {
+        if let Some(l) = &self.inner.local {
+            l.clear();
+        }
+    }
+
+    /// The sampling decision a trace with this id gets at the configured rate.
+    pub fn is_sampled(&self, id: &crate::ids::Uuid) -> bool {
+        sampling::is_sampled(id, self.inner.shared.config.sample_rate)
+    }
+
+    fn running_worker(&self) -> Option<Arc<WorkerHandle>> {
+        self.inner.worker.load_full().filter(|w| w.pid == std::process::id())
+    }
+}
+
+impl ClientInner {
+    fn shutdown(&self, timeout: Duration) -> bool {
+        self.closed.store(true, Ordering::Release);
+        match self.worker.swap(None) {
+            Some(w) if w.pid == std::process::id() => w.shutdown(timeout),
+            Some(inherited) => {
+                abandon_if_inherited(inherited, std::process::id());
+                true
+            }
+            None => true,
+        }
+    }
+}
+
+impl Drop for ClientInner {
+    fn drop(&mut self) {
+        if !self.closed.load(Ordering::Acquire) {
+            self.shutdown(self.shared.config.shutdown_timeout);
+        }
+    }
+}
+
+/// A handle from the parent process owns a thread that does not exist here: never drop it
+/// (dropping would touch the parent's runtime and locks), just leak it.
+fn abandon_if_inherited(handle: Arc<WorkerHandle>, pid: u32) {
+    if handle.pid != pid {
+        std::mem::forget(handle);
+    }
+}

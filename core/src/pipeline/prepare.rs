@@ -1,0 +1,81 @@
+//! The per-trace work done off the application thread: scrub, then encode.
+
+use crate::encode::{encode_trace, TraceDefaults};
+use crate::ids::Uuid;
+use crate::model::{ErrorInfo, TraceRecord};
+use crate::report::{ErrorKind, ErrorReport};
+use crate::scrub::{scrub_str, scrub_value, Redactor, ScrubHook};
+
+use super::Shared;
+
+/// One trace's wire JSON, ready to be joined into a batch.
+#[derive(Clone, Debug)]
+pub struct Encoded {
+    pub id: Uuid,
+    pub bytes: Vec<u8>,
+}
+
+/// Scrubs every string a user supplied (built-in rules and hook) and encodes the trace.
+pub fn prepare(mut trace: TraceRecord, shared: &Shared) -> Encoded {
+    let config = &shared.config;
+    let failed = scrub_trace(&mut trace, &config.redactor, config.scrub_hook.as_ref(), config.redact_metadata);
+    if failed > 0 {
+        shared.counters.scrub_failed(failed as u64);
+        shared.reporter.report(ErrorReport {
+            kind: ErrorKind::Scrub,
+            message: format!("the scrub function failed on {failed} value(s); they were replaced, not sent"),
+            status: None,
+            trace_ids: vec![],
+        });
+    }
+    let defaults = TraceDefaults { project: &config.project, environment: &config.environment };
+    let (bytes, cuts) = encode_trace(&trace, defaults, &config.limits);
+    shared.counters.cuts(cuts.truncated_fields, cuts.dropped_tags);
+    Encoded { id: trace.id, bytes }
+}
+
+/// Returns how many values failed closed.
+fn scrub_trace(t: &mut TraceRecord, redactor: &Redactor, hook: Option<&ScrubHook>, metadata: bool) -> usize {
+    if redactor.is_empty() && hook.is_none() {
+        return 0;
+    }
+    let mut failed = 0;
+    let mut payload = |p: &mut Option<serde_json::Value>| {
+        if let Some(v) = p {
+            failed += scrub_value(v, redactor, hook);
+        }
+    };
+    payload(&mut t.input);
+    payload(&mut t.output);
+    for s in &mut t.spans {
+        payload(&mut s.input);
+        payload(&mut s.output);
+    }
+    let mut error = |e: &mut Option<ErrorInfo>| {
+        if let Some(e) = e {
+            failed += usize::from(scrub_str(&mut e.message, redactor, hook).is_err());
+        }
+    };
+    error(&mut t.error);
+    for s in &mut t.spans {
+        error(&mut s.error);
+    }
+    for e in &mut t.events {
+        failed += usize::from(scrub_str(&mut e.message, redactor, hook).is_err());
+    }
+    if metadata {
+        let mut meta = |m: &mut serde_json::Map<String, serde_json::Value>| {
+            for v in m.values_mut() {
+                failed += scrub_value(v, redactor, hook);
+            }
+        };
+        meta(&mut t.metadata);
+        for s in &mut t.spans {
+            meta(&mut s.metadata);
+        }
+        for e in &mut t.events {
+            meta(&mut e.metadata);
+        }
+    }
+    failed
+}
