@@ -1,19 +1,21 @@
 //! The bounded queue between application threads and the worker.
 //!
-//! Bounded twice: by count (the channel's capacity) and by bytes (an estimate of what the
-//! queued records hold). Offering never blocks; when either bound is reached the newest trace
-//! is refused and the caller counts the drop. Memory stays bounded whatever the endpoint does.
+//! Bounded twice: by count and by bytes (an estimate of what the queued records hold).
+//! Offering never blocks on the worker; when either bound is reached the newest trace is
+//! refused and the caller counts the drop. Memory stays bounded whatever the endpoint does.
+//! The worker is woken only when a full batch is waiting (its interval tick takes partial
+//! ones), so the application thread does not pay a wake-up per trace.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex, MutexGuard};
 
-use tokio::sync::mpsc;
+use tokio::sync::Notify;
 
 use crate::model::TraceRecord;
 
-pub struct Queued {
-    pub trace: TraceRecord,
-    pub bytes: usize,
+struct Queued {
+    trace: TraceRecord,
+    bytes: usize,
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -25,68 +27,101 @@ pub enum Offer {
     Closed,
 }
 
-pub struct Queue {
-    tx: mpsc::Sender<Queued>,
-    bytes: Arc<AtomicUsize>,
-    max_bytes: usize,
+#[derive(Default)]
+struct Items {
+    queue: VecDeque<Queued>,
+    bytes: usize,
+    closed: bool,
 }
 
-/// The worker's end: takes items and releases their bytes.
-pub struct QueueReceiver {
-    rx: mpsc::Receiver<Queued>,
-    bytes: Arc<AtomicUsize>,
+struct Inner {
+    items: Mutex<Items>,
+    ready: Notify,
+    max_items: usize,
+    max_bytes: usize,
+    batch_size: usize,
+}
+
+/// Cloned by the client (offers) and the worker (takes).
+#[derive(Clone)]
+pub struct Queue {
+    inner: Arc<Inner>,
 }
 
 impl Queue {
-    pub fn bounded(max_items: usize, max_bytes: usize) -> (Queue, QueueReceiver) {
-        let (tx, rx) = mpsc::channel(max_items.max(1));
-        let bytes = Arc::new(AtomicUsize::new(0));
-        (Queue { tx, bytes: bytes.clone(), max_bytes }, QueueReceiver { rx, bytes })
+    pub fn bounded(max_items: usize, max_bytes: usize, batch_size: usize) -> Queue {
+        Queue {
+            inner: Arc::new(Inner {
+                items: Mutex::new(Items::default()),
+                ready: Notify::new(),
+                max_items: max_items.max(1),
+                max_bytes,
+                batch_size: batch_size.max(1),
+            }),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Items> {
+        self.inner.items.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     pub fn offer(&self, trace: TraceRecord) -> Offer {
-        let size = trace.approx_bytes();
-        // Reserve the bytes first so concurrent offers cannot overshoot together.
-        let before = self.bytes.fetch_add(size, Ordering::AcqRel);
-        if before + size > self.max_bytes && before > 0 {
-            self.bytes.fetch_sub(size, Ordering::AcqRel);
-            return Offer::OverBytes;
-        }
-        match self.tx.try_send(Queued { trace, bytes: size }) {
-            Ok(()) => Offer::Accepted,
-            Err(e) => {
-                self.bytes.fetch_sub(size, Ordering::AcqRel);
-                match e {
-                    mpsc::error::TrySendError::Full(_) => Offer::Full,
-                    mpsc::error::TrySendError::Closed(_) => Offer::Closed,
-                }
+        let bytes = trace.approx_bytes();
+        let len = {
+            let mut items = self.lock();
+            if items.closed {
+                return Offer::Closed;
             }
+            if items.queue.len() >= self.inner.max_items {
+                return Offer::Full;
+            }
+            // A single trace larger than the bound is still taken by an empty queue.
+            if items.bytes > 0 && items.bytes + bytes > self.inner.max_bytes {
+                return Offer::OverBytes;
+            }
+            items.bytes += bytes;
+            items.queue.push_back(Queued { trace, bytes });
+            items.queue.len()
+        };
+        if len % self.inner.batch_size == 0 {
+            self.inner.ready.notify_one();
         }
+        Offer::Accepted
+    }
+
+    /// Takes up to `max` traces, oldest first.
+    pub fn take(&self, max: usize) -> Vec<TraceRecord> {
+        let mut items = self.lock();
+        let n = max.min(items.queue.len());
+        let taken: Vec<Queued> = items.queue.drain(..n).collect();
+        items.bytes -= taken.iter().map(|q| q.bytes).sum::<usize>();
+        taken.into_iter().map(|q| q.trace).collect()
+    }
+
+    pub fn len(&self) -> usize {
+        self.lock().queue.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
     }
 
     pub fn queued_bytes(&self) -> usize {
-        self.bytes.load(Ordering::Acquire)
-    }
-}
-
-impl QueueReceiver {
-    pub async fn recv(&mut self) -> Option<TraceRecord> {
-        let q = self.rx.recv().await?;
-        Some(self.release(q))
+        self.lock().bytes
     }
 
-    pub fn try_recv(&mut self) -> Option<TraceRecord> {
-        self.rx.try_recv().ok().map(|q| self.release(q))
+    /// Refuses new traces; those already queued can still be taken.
+    pub fn close(&self) {
+        self.lock().closed = true;
     }
 
-    /// Refuses new items; those already queued can still be taken.
-    pub fn close(&mut self) {
-        self.rx.close();
+    /// Resolves when a full batch may be waiting.
+    pub async fn batch_ready(&self) {
+        self.inner.ready.notified().await
     }
 
-    fn release(&self, q: Queued) -> TraceRecord {
-        self.bytes.fetch_sub(q.bytes, Ordering::AcqRel);
-        q.trace
+    pub fn batch_size(&self) -> usize {
+        self.inner.batch_size
     }
 }
 
@@ -96,23 +131,24 @@ mod tests {
 
     #[test]
     fn refuses_the_newest_when_full_by_count() {
-        let (q, mut rx) = Queue::bounded(2, usize::MAX);
+        let q = Queue::bounded(2, usize::MAX, 10);
         assert_eq!(q.offer(TraceRecord::new("a")), Offer::Accepted);
         assert_eq!(q.offer(TraceRecord::new("b")), Offer::Accepted);
         assert_eq!(q.offer(TraceRecord::new("c")), Offer::Full);
-        assert_eq!(rx.try_recv().unwrap().name, "a");
+        assert_eq!(q.take(1)[0].name, "a");
         assert_eq!(q.offer(TraceRecord::new("d")), Offer::Accepted);
+        assert_eq!(q.take(10).iter().map(|t| t.name.as_str()).collect::<Vec<_>>(), ["b", "d"]);
     }
 
     #[test]
     fn refuses_when_full_by_bytes_and_releases_on_take() {
         let mut big = TraceRecord::new("big");
         big.input = Some(serde_json::Value::String("x".repeat(10_000)));
-        let (q, mut rx) = Queue::bounded(100, 15_000);
+        let q = Queue::bounded(100, 15_000, 10);
         assert_eq!(q.offer(big.clone()), Offer::Accepted);
         assert_eq!(q.offer(big.clone()), Offer::OverBytes);
         assert!(q.queued_bytes() > 10_000);
-        rx.try_recv().unwrap();
+        q.take(10);
         assert_eq!(q.queued_bytes(), 0);
         assert_eq!(q.offer(big), Offer::Accepted);
     }
@@ -121,7 +157,16 @@ mod tests {
     fn a_single_trace_larger_than_the_bound_is_still_taken_when_empty() {
         let mut big = TraceRecord::new("big");
         big.input = Some(serde_json::Value::String("x".repeat(50_000)));
-        let (q, _rx) = Queue::bounded(10, 1024);
+        let q = Queue::bounded(10, 1024, 10);
         assert_eq!(q.offer(big), Offer::Accepted);
+    }
+
+    #[test]
+    fn closed_queues_refuse_but_still_give_what_they_hold() {
+        let q = Queue::bounded(10, usize::MAX, 10);
+        q.offer(TraceRecord::new("kept"));
+        q.close();
+        assert_eq!(q.offer(TraceRecord::new("late")), Offer::Closed);
+        assert_eq!(q.take(10).len(), 1);
     }
 }

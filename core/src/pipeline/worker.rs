@@ -14,7 +14,7 @@ use tokio::sync::{mpsc, watch};
 
 use super::deliver::{Deadline, Delivery};
 use super::prepare::{prepare, Encoded};
-use super::queue::{Queue, QueueReceiver};
+use super::queue::Queue;
 use super::Shared;
 use crate::export::HttpExporter;
 use crate::model::TraceRecord;
@@ -66,16 +66,17 @@ impl WorkerHandle {
 
 pub fn spawn_worker(shared: Arc<Shared>) -> io::Result<WorkerHandle> {
     let config = &shared.config;
-    let (queue, rx) = Queue::bounded(config.max_queue_size, config.max_queue_bytes);
+    let queue = Queue::bounded(config.max_queue_size, config.max_queue_bytes, config.batch_size);
     let (control_tx, control_rx) = mpsc::unbounded_channel();
     let (deadline_tx, deadline_rx) = watch::channel(None);
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     let worker_shared = shared.clone();
+    let worker_queue = queue.clone();
     let thread = std::thread::Builder::new().name("trulayer-worker".into()).spawn(move || {
         let exporter = HttpExporter::new(&worker_shared.config);
         let worker = Worker {
             shared: worker_shared,
-            rx,
+            queue: worker_queue,
             control: control_rx,
             deadline: deadline_rx,
             exporter,
@@ -95,7 +96,7 @@ pub fn spawn_worker(shared: Arc<Shared>) -> io::Result<WorkerHandle> {
 
 struct Worker {
     shared: Arc<Shared>,
-    rx: QueueReceiver,
+    queue: Queue,
     control: mpsc::UnboundedReceiver<Control>,
     deadline: Deadline,
     exporter: HttpExporter,
@@ -106,55 +107,57 @@ struct Worker {
 impl Worker {
     async fn run(mut self) {
         let interval = self.shared.config.flush_interval;
-        let mut next_flush = tokio::time::Instant::now() + interval;
+        let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + interval, interval);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tokio::select! {
                 biased;
-                Some(control) = self.control.recv() => match control {
-                    Control::Flush(ack) => {
+                control = self.control.recv() => match control {
+                    Some(Control::Flush(ack)) => {
                         self.drain().await;
-                        self.ship().await;
-                        next_flush = tokio::time::Instant::now() + interval;
                         let _ = ack.send(());
                     }
-                    Control::Shutdown(ack) => {
-                        self.rx.close();
+                    Some(Control::Shutdown(ack)) => {
+                        self.queue.close();
                         self.drain().await;
-                        self.ship().await;
                         let _ = ack.send(());
                         return;
                     }
-                },
-                _ = tokio::time::sleep_until(next_flush), if !self.batch.is_empty() => {
-                    self.ship().await;
-                    next_flush = tokio::time::Instant::now() + interval;
-                }
-                trace = self.rx.recv() => match trace {
-                    Some(trace) => {
-                        if self.batch.is_empty() {
-                            next_flush = tokio::time::Instant::now() + interval;
-                        }
-                        self.accept(trace).await;
-                    }
+                    // Every client handle is gone without a shutdown: ship what is left.
                     None => {
-                        // Every client handle is gone: ship what is left and stop.
-                        self.ship().await;
+                        self.queue.close();
+                        self.drain().await;
                         return;
                     }
                 },
+                _ = self.queue.batch_ready() => {
+                    while self.queue.len() >= self.queue.batch_size() {
+                        self.take_and_ship().await;
+                    }
+                }
+                _ = tick.tick() => self.drain().await,
             }
         }
     }
 
-    /// Takes everything queued right now (all of it was queued before a flush was asked).
+    /// Ships everything queued right now (for a flush: all of it was queued before the ask).
     async fn drain(&mut self) {
-        while let Some(trace) = self.rx.try_recv() {
+        while !self.queue.is_empty() {
             if self.past_shutdown_deadline() {
-                self.shared.counters.dropped(DropReason::Shutdown, 1);
-                continue;
+                let left = self.queue.take(usize::MAX).len();
+                self.shared.counters.dropped(DropReason::Shutdown, left as u64);
+                break;
             }
+            self.take_and_ship().await;
+        }
+        self.ship().await;
+    }
+
+    async fn take_and_ship(&mut self) {
+        for trace in self.queue.take(self.queue.batch_size()) {
             self.accept(trace).await;
         }
+        self.ship().await;
     }
 
     async fn accept(&mut self, trace: TraceRecord) {
