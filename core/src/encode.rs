@@ -84,11 +84,35 @@ struct WireEvent<'a> {
     timestamp: String,
 }
 
+/// Writes numbers the same way whichever language produced them: JavaScript has no integer
+/// type and Python distinguishes `1` from `1.0`, so an integral float is written as an integer
+/// (`1.0` → `1`, `-0.0` → `0`); other floats in their shortest round-trip form.
+#[derive(Clone, Copy)]
+struct PortableNumbers;
+
+impl serde_json::ser::Formatter for PortableNumbers {
+    fn write_f64<W: ?Sized + std::io::Write>(&mut self, writer: &mut W, value: f64) -> std::io::Result<()> {
+        const EXACT_INT: f64 = 9_007_199_254_740_992.0; // 2^53: beyond it floats are not exact integers
+        if value.fract() == 0.0 && value.abs() < EXACT_INT {
+            write!(writer, "{}", value as i64)
+        } else {
+            serde_json::ser::CompactFormatter.write_f64(writer, value)
+        }
+    }
+}
+
+fn to_portable_json<T: Serialize + ?Sized>(value: &T) -> Vec<u8> {
+    let mut out = Vec::with_capacity(256);
+    let mut ser = serde_json::Serializer::with_formatter(&mut out, PortableNumbers);
+    value.serialize(&mut ser).expect("wire values always serialize");
+    out
+}
+
 /// The wire text of a payload, cut to the field limit.
 pub fn payload_text<'a>(p: &'a Payload, limits: &Limits, cuts: &mut Cuts) -> Cow<'a, str> {
     let text: Cow<'a, str> = match p {
         Value::String(s) => Cow::Borrowed(s.as_str()),
-        other => Cow::Owned(other.to_string()),
+        other => Cow::Owned(String::from_utf8(to_portable_json(other)).expect("serde_json writes UTF-8")),
     };
     bounded(text, limits.max_field_bytes, cuts)
 }
@@ -200,8 +224,7 @@ pub fn encode_trace(t: &TraceRecord, defaults: TraceDefaults<'_>, limits: &Limit
         spans,
         events,
     };
-    let bytes = serde_json::to_vec(&wire).expect("wire structs always serialize");
-    (bytes, cuts)
+    (to_portable_json(&wire), cuts)
 }
 
 /// Joins already-encoded traces into one `{"traces":[...]}` request body.
@@ -312,6 +335,19 @@ mod tests {
         let v: Value = serde_json::from_slice(&b).unwrap();
         assert_eq!(v["events"][0]["level"], "warn");
         assert_eq!(v["events"][0]["span_id"], t.spans[0].id.to_string());
+    }
+
+    #[test]
+    fn numbers_are_written_the_same_from_every_language() {
+        let mut t = fixed_trace();
+        t.input = Some(json!({"int": 1, "float_integral": 1.0, "neg_zero": -0.0, "frac": 0.1, "big": 1e21, "small": 1.5e-7}));
+        t.cost = Some(2.0);
+        t.metadata.insert("ratio".into(), json!(3.0));
+        let (b, _) = encode_trace(&t, DEFAULTS, &Limits::default());
+        let v: Value = serde_json::from_slice(&b).unwrap();
+        assert_eq!(v["input"], r#"{"big":1e+21,"float_integral":1,"frac":0.1,"int":1,"neg_zero":0,"small":1.5e-7}"#);
+        let text = String::from_utf8(b).unwrap();
+        assert!(text.contains(r#""cost":2,"#) && text.contains(r#""ratio":3}"#), "{text}");
     }
 
     #[test]
