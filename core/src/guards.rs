@@ -22,7 +22,7 @@ use serde_json::Value;
 use crate::client::Client;
 use crate::clock::Stopwatch;
 use crate::ids::Uuid;
-use crate::model::{ErrorInfo, EventRecord, Level, Payload, SpanRecord, SpanType, TraceRecord};
+use crate::model::{ErrorInfo, EventRecord, Level, Metadata, Payload, SpanRecord, SpanType, TraceRecord};
 
 struct OpenTrace {
     /// `None` once the trace has ended.
@@ -83,6 +83,11 @@ impl TraceGuard {
         self.open.with(|r| r.session_id = Some(s));
     }
 
+    pub fn set_external_id(&self, s: impl Into<String>) {
+        let s = s.into();
+        self.open.with(|r| r.external_id = Some(s));
+    }
+
     pub fn set_user_id(&self, s: impl Into<String>) {
         let s = s.into();
         self.open.with(|r| r.user_id = Some(s));
@@ -108,7 +113,12 @@ impl TraceGuard {
     }
 
     pub fn event(&self, level: Level, message: impl Into<String>) {
-        let e = EventRecord::new(level, message);
+        self.event_with_metadata(level, message, Metadata::new());
+    }
+
+    pub fn event_with_metadata(&self, level: Level, message: impl Into<String>, metadata: Metadata) {
+        let mut e = EventRecord::new(level, message);
+        e.metadata = metadata;
         self.open.with(|r| r.events.push(e));
     }
 
@@ -198,8 +208,13 @@ impl SpanGuard {
     }
 
     pub fn event(&self, level: Level, message: impl Into<String>) {
+        self.event_with_metadata(level, message, Metadata::new());
+    }
+
+    pub fn event_with_metadata(&self, level: Level, message: impl Into<String>, metadata: Metadata) {
         let mut e = EventRecord::new(level, message);
         e.span_id = Some(self.id());
+        e.metadata = metadata;
         self.trace.with(|r| r.events.push(e));
     }
 
