@@ -1,0 +1,68 @@
+//! Whole-process behaviour: what a program sees at exit and on stderr. Each test re-runs this
+//! test binary as a child process (selected by an environment variable) and watches it.
+
+mod support;
+
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+use support::{finish_many, Reply, Sink};
+use trulayer_core::Client;
+
+const CHILD: &str = "TRULAYER_TEST_CHILD";
+
+/// Runs `child_main` in a fresh process with `mode` and the sink's URL.
+fn run_child(mode: &str, sink: &Sink) -> Output {
+    Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", "child_main", "--nocapture", "--test-threads=1"])
+        .env(CHILD, mode)
+        .env("SINK_URL", &sink.url)
+        .output()
+        .unwrap()
+}
+
+/// The child's body: a short program that records traces and exits without calling flush.
+#[test]
+fn child_main() {
+    let Ok(mode) = std::env::var(CHILD) else { return };
+    let mut b = trulayer_core::Config::builder();
+    b.set("api_key", "tl_topsecret_key_123").unwrap().set("endpoint", &std::env::var("SINK_URL").unwrap()).unwrap();
+    b.set("shutdown_timeout", "1").unwrap().set("timeout", "30").unwrap();
+    if mode == "debug" {
+        b.set("debug", "true").unwrap();
+    }
+    let client = Client::new(b.build_without_env().unwrap());
+    finish_many(&client, 3);
+    // Dropping the last handle is the program's exit path: it must flush within the timeout.
+}
+
+#[test]
+fn traces_queued_at_exit_are_delivered() {
+    let sink = Sink::start();
+    let out = run_child("exit", &sink);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(sink.delivered().len(), 3);
+}
+
+#[test]
+fn exit_keeps_the_shutdown_timeout_when_the_endpoint_never_answers() {
+    let sink = Sink::start();
+    sink.always(Reply::Hang);
+    let started = Instant::now();
+    let out = run_child("exit", &sink);
+    let took = started.elapsed();
+    assert!(out.status.success());
+    assert!(took < Duration::from_secs(6), "exit took {took:?} with shutdown_timeout = 1 s");
+    assert!(!sink.received().is_empty(), "it did try");
+}
+
+#[test]
+fn debug_output_shows_the_payload_but_never_the_key() {
+    let sink = Sink::start();
+    let out = run_child("debug", &sink);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("trulayer debug: POST") && stderr.contains("\"name\":\"t0\""), "{stderr}");
+    assert!(stderr.contains("Bearer <redacted>"));
+    assert!(!stderr.contains("topsecret"), "the key leaked: {stderr}");
+    assert_eq!(sink.delivered().len(), 3);
+}
