@@ -17,7 +17,8 @@ test: test-rust test-python test-node test-c test-go
 	@echo "make test: every suite passed"
 
 test-rust:
-	$(CARGO) test -p trulayer-core -p trulayer-collector
+	$(CARGO) build -p trulayer-collector -p trulayer-faults
+	$(CARGO) test -p trulayer-core -p trulayer-collector -p trulayer-faults
 
 test-python:
 	scripts/test-python.sh
