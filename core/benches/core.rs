@@ -49,6 +49,15 @@ fn start_sink(received_bytes: Arc<AtomicU64>) -> (String, tokio::runtime::Runtim
     (url, rt)
 }
 
+/// CPU time (user + system) this process has used, from /proc (Linux; 10 ms resolution).
+fn process_cpu() -> Duration {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // Fields after the command name (which may hold spaces) start at the last ')'.
+    let fields: Vec<&str> = stat.rsplit_once(')').map(|(_, rest)| rest.split_whitespace().collect()).unwrap_or_default();
+    let ticks = |i: usize| fields.get(i).and_then(|f| f.parse::<u64>().ok()).unwrap_or(0);
+    Duration::from_millis((ticks(11) + ticks(12)) * 10) // utime and stime, in 100 Hz ticks
+}
+
 fn per_trace(d: Duration, n: u64) -> f64 {
     d.as_nanos() as f64 / n as f64
 }
@@ -91,6 +100,7 @@ fn main() {
     b.set("max_queue_size", &n.to_string()).unwrap().set("max_queue_bytes", "1073741824").unwrap();
     let client = Client::new(b.build_without_env().unwrap());
     let traces: Vec<TraceRecord> = (0..n).map(|_| seed_trace()).collect();
+    let cpu0 = process_cpu();
     let t0 = Instant::now();
     for t in traces {
         client.finish(t);
@@ -98,6 +108,7 @@ fn main() {
     let enqueue = per_trace(t0.elapsed(), n);
     assert!(client.flush(Duration::from_secs(300)), "flush timed out");
     let ship_total = t0.elapsed();
+    let ship_cpu = per_trace(process_cpu() - cpu0, n);
     let stats = client.stats();
     assert_eq!(stats.sent, n, "every trace delivered: {stats:?}");
 
@@ -113,5 +124,10 @@ fn main() {
         received.load(Ordering::Relaxed) as f64 / 1e6 / ship_total.as_secs_f64(),
         stats.batches_sent
     );
+    println!("process CPU per trace while shipping (app + worker + sink): {:.0} ns", ship_cpu);
+    // One line per measurement for `make bench`'s cross-language table:
+    // BENCH|language|implementation|µs per trace on the app thread|CPU µs per trace shipping
+    println!("BENCH|rust|trulayer-core|{:.2}|{:.2}", (enqueue + floor) / 1000.0, ship_cpu / 1000.0);
+    println!("BENCH|rust|floor (records only)|{:.2}|", floor / 1000.0);
     client.shutdown(Duration::from_secs(5));
 }
