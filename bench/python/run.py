@@ -1,0 +1,116 @@
+"""Python benchmark: this SDK against trulayer 0.1.5 (pure Python, from PyPI) and
+opentelemetry-sdk, measured in the same session. See README.md.
+
+    python bench/python/run.py [--n 20000]
+
+Each SDK lives in its own virtualenv under target/bench-python/ (trulayer 0.1.5 and this SDK
+share the import name) and runs in its own process; a loopback HTTP sink in this process
+receives what they ship, so its work is not counted in theirs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import threading
+import venv
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+VENVS = ROOT / "target" / "bench-python"
+WORKLOAD = Path(__file__).with_name("workload.py")
+
+SDKS = {
+    "trulayer (this SDK)": ("venv-trulayer-new", "trulayer"),
+    "trulayer 0.1.5": ("venv-trulayer-0.1.5", "trulayer"),
+    "opentelemetry-sdk": ("venv-otel", "otel"),
+}
+
+
+def python_of(name: str) -> Path:
+    return VENVS / name / "bin" / "python"
+
+
+def setup() -> None:
+    """Creates the virtualenvs once; this SDK is built in release mode."""
+    wanted = {
+        "venv-trulayer-0.1.5": ["trulayer==0.1.5"],
+        "venv-otel": ["opentelemetry-sdk", "opentelemetry-exporter-otlp-proto-http"],
+        "venv-trulayer-new": ["maturin>=1.5,<2", "pydantic>=2"],
+    }
+    for name, packages in wanted.items():
+        if not python_of(name).exists():
+            venv.create(VENVS / name, with_pip=True)
+            subprocess.run([str(python_of(name)), "-m", "pip", "install", "-q", *packages], check=True)
+    new = VENVS / "venv-trulayer-new"
+    env = {"VIRTUAL_ENV": str(new), "PATH": f"{new / 'bin'}:/usr/bin:/bin:{Path.home() / '.cargo' / 'bin'}"}
+    import os
+
+    subprocess.run([str(new / "bin" / "maturin"), "develop", "--release", "--quiet"],
+                   cwd=ROOT / "bindings-python", env={**os.environ, **env}, check=True)
+
+
+class _Sink(BaseHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+    def do_POST(self):
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        body = b'{"ingested":0,"ids":[]}'
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+def run(python: Path, sdk: str, mode: str, n: int, endpoint: str) -> dict:
+    out = subprocess.run([str(python), str(WORKLOAD), sdk, mode, str(n), endpoint],
+                         capture_output=True, text=True, check=True, timeout=600)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def import_ms(python: Path, module: str) -> float:
+    code = f"import time; t = time.perf_counter(); import {module}; print(time.perf_counter() - t)"
+    runs = [float(subprocess.run([str(python), "-c", code], capture_output=True, text=True,
+                                 check=True).stdout) for _ in range(5)]
+    return min(runs) * 1000
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--n", type=int, default=20000, help="traces per measurement")
+    parser.add_argument("--skip-setup", action="store_true")
+    args = parser.parse_args()
+    if not args.skip_setup:
+        setup()
+    sink = ThreadingHTTPServer(("127.0.0.1", 0), _Sink)
+    threading.Thread(target=sink.serve_forever, daemon=True).start()
+    endpoint = f"http://127.0.0.1:{sink.server_address[1]}"
+
+    rows = {}
+    for label, (env_name, sdk) in SDKS.items():
+        py = python_of(env_name)
+        local = run(py, sdk, "local", args.n, endpoint)
+        ship = run(py, sdk, "ship", args.n, endpoint)
+        module = "trulayer" if sdk == "trulayer" else "opentelemetry.sdk.trace"
+        rows[label] = (local["wall_us"], ship["wall_us"], ship["cpu_us"], import_ms(py, module))
+
+    ours = rows["trulayer (this SDK)"]
+    print(f"{args.n} traces of the seed-001 shape (trace + retrieval span + llm span) per measurement\n")
+    print(f"{'SDK':<22}{'local µs/trace':>16}{'ship µs/trace':>15}{'ship CPU µs/trace':>19}{'import ms':>11}")
+    for label, (lw, sw, sc, im) in rows.items():
+        print(f"{label:<22}{lw:>16.1f}{sw:>15.1f}{sc:>19.1f}{im:>11.1f}")
+    print()
+    for label, (lw, sw, sc, im) in rows.items():
+        if label != "trulayer (this SDK)":
+            print(f"vs {label}: {lw / ours[0]:.1f}x less calling-thread time (local), "
+                  f"{sw / ours[1]:.1f}x (shipping), {sc / ours[2]:.1f}x less process CPU while shipping")
+    sink.shutdown()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,114 @@
+"""One benchmark run in its own process: the seed-001 trace shape (a trace with a retrieval
+span and an llm span: three spans in OpenTelemetry's terms) recorded N times with one SDK.
+
+    python workload.py SDK MODE N [ENDPOINT]
+
+SDK: ``trulayer`` (whichever version the interpreter has) or ``otel``. MODE: ``local``
+(nothing shipped) or ``ship`` (to ENDPOINT, flushed before the clock stops). Prints one JSON
+line: wall µs per trace on the calling thread, and whole-process CPU µs per trace (the SDK's
+background threads included).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+
+QUESTION = "What is the capital of France?"
+ANSWER = "Paris is the capital of France."
+
+
+def trulayer_workload(mode: str, endpoint: str):
+    if mode == "local":
+        os.environ["TRULAYER_MODE"] = "local"
+    import warnings
+
+    warnings.simplefilter("ignore")
+    import trulayer
+
+    new_api = hasattr(trulayer, "CORE_VERSION")
+    options = {"api_key": "tl_bench", "project_name": "bench", "endpoint": endpoint, "batch_size": 50}
+    client = trulayer.init(**options)
+
+    def one():
+        with client.trace("answer_question") as trace:
+            trace.set_input({"question": QUESTION} if new_api else QUESTION)
+            with trace.span("retrieve", span_type="retrieval") as span:
+                span.set_output({"doc_count": 5} if new_api else "5 docs")
+            with trace.span("generate", span_type="llm") as span:
+                span.set_model("gpt-4o-mini")
+                span.set_output(ANSWER)
+                if new_api:
+                    span.set_tokens(prompt_tokens=42, completion_tokens=7)
+                else:
+                    span.set_tokens(prompt=42, completion=7)
+            trace.set_output({"answer": ANSWER} if new_api else ANSWER)
+
+    def finish():
+        if mode == "ship":
+            if new_api:
+                client.flush(30)
+            else:
+                client.shutdown(30)
+
+    return one, finish
+
+
+def otel_workload(mode: str, endpoint: str):
+    from opentelemetry import trace
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import BatchSpanProcessor, SimpleSpanProcessor, SpanExporter, SpanExportResult
+
+    provider = TracerProvider()
+    if mode == "ship":
+        from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+
+        provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter(endpoint=endpoint + "/v1/traces")))
+    else:
+        class Discard(SpanExporter):
+            def export(self, spans):
+                return SpanExportResult.SUCCESS
+
+        provider.add_span_processor(SimpleSpanProcessor(Discard()))
+    tracer = provider.get_tracer("bench")
+
+    def one():
+        with tracer.start_as_current_span("answer_question") as root:
+            root.set_attribute("input", json.dumps({"question": QUESTION}))
+            with tracer.start_as_current_span("retrieve") as span:
+                span.set_attribute("span_type", "retrieval")
+                span.set_attribute("output", json.dumps({"doc_count": 5}))
+            with tracer.start_as_current_span("generate") as span:
+                span.set_attribute("span_type", "llm")
+                span.set_attribute("model", "gpt-4o-mini")
+                span.set_attribute("output", ANSWER)
+                span.set_attribute("prompt_tokens", 42)
+                span.set_attribute("completion_tokens", 7)
+            root.set_attribute("output", json.dumps({"answer": ANSWER}))
+
+    def finish():
+        provider.force_flush(30_000)
+
+    return one, finish
+
+
+def main() -> None:
+    sdk, mode, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    endpoint = sys.argv[4] if len(sys.argv) > 4 else "http://127.0.0.1:9"
+    one, finish = (trulayer_workload if sdk == "trulayer" else otel_workload)(mode, endpoint)
+    for _ in range(min(1000, n)):  # warm up caches, connections and lazy imports
+        one()
+    finish()
+    cpu0, wall0 = time.process_time(), time.perf_counter()
+    for _ in range(n):
+        one()
+    wall = time.perf_counter() - wall0
+    finish()
+    cpu = time.process_time() - cpu0
+    print(json.dumps({"wall_us": wall / n * 1e6, "cpu_us": cpu / n * 1e6}))
+
+
+if __name__ == "__main__":
+    main()

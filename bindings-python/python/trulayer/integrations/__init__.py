@@ -1,0 +1,1 @@
+"""Provider integrations. Each module loads only when its instrument_* function is used."""
