@@ -15,7 +15,8 @@ cleanup() {
 trap cleanup EXIT
 
 echo "==> building the collector and the Rust quickstart (release)"
-cargo build --release -p trulayer-collector -p trulayer-core --example quickstart
+cargo build --release -p trulayer-collector
+cargo build --release -p trulayer-core --example quickstart
 
 echo "==> starting the local collector"
 target/release/trulayer-collector --addr 127.0.0.1:0 --db "$WORK/trulayer.db" --key "$KEY=quickstart" >"$WORK/collector.log" 2>&1 &
