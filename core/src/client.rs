@@ -78,12 +78,9 @@ impl Client {
             return Finished::SampledOut;
         }
         if let Some(local) = &self.inner.local {
-            let encoded = prepare(trace, shared);
-            let len = encoded.bytes.len() as u64;
-            let text = String::from_utf8(encoded.bytes).expect("serde_json writes UTF-8");
-            local.push(Arc::from(text));
+            local.push(trace);
             shared.counters.queued();
-            shared.counters.sent(1, len);
+            shared.counters.sent(1, 0);
             return Finished::Kept;
         }
         let refused = if self.inner.closed.load(Ordering::Acquire) {
@@ -218,7 +215,12 @@ impl Client {
 
     /// Local mode: the wire JSON of the kept traces, oldest first. Empty otherwise.
     pub fn local_traces(&self) -> Vec<Arc<str>> {
-        self.inner.local.as_ref().map(LocalBuffer::snapshot).unwrap_or_default()
+        let shared = &self.inner.shared;
+        let encode = |trace| {
+            let encoded = prepare(trace, shared);
+            Arc::from(String::from_utf8(encoded.bytes).expect("serde_json writes UTF-8"))
+        };
+        self.inner.local.as_ref().map(|l| l.snapshot(encode)).unwrap_or_default()
     }
 
     pub fn clear_local_traces(&self) {
