@@ -8,17 +8,20 @@ SHELL := /bin/bash
 CARGO ?= cargo
 export CARGO_TERM_COLOR ?= never
 
-.PHONY: quickstart test test-rust test-python test-node test-c test-go bench bench-core
+.PHONY: quickstart test test-rust test-browser test-python test-node test-c test-go bench bench-core
 
 quickstart:
 	scripts/quickstart.sh
 
-test: test-rust test-python test-node test-c test-go
+test: test-rust test-browser test-python test-node test-c test-go
 	@echo "make test: every suite passed"
 
 test-rust:
 	$(CARGO) build -p trulayer-collector -p trulayer-faults
 	$(CARGO) test -p trulayer-core -p trulayer-collector -p trulayer-faults
+
+test-browser:
+	scripts/test-collector-browser.sh
 
 test-python:
 	scripts/test-python.sh
