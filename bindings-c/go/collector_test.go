@@ -1,0 +1,99 @@
+package trulayer_test
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+const testKey = "tl_go_test"
+
+// collectorURL is the real trulayer-collector started by TestMain on a free loopback port.
+var collectorURL string
+
+func TestMain(m *testing.M) {
+	bin := os.Getenv("TRULAYER_COLLECTOR_BIN")
+	if bin == "" {
+		bin = filepath.Join("..", "..", "target", "debug", "trulayer-collector")
+	}
+	dir, err := os.MkdirTemp("", "trulayer-go-test")
+	if err != nil {
+		panic(err)
+	}
+	cmd := exec.Command(bin, "--addr", "127.0.0.1:0", "--db", filepath.Join(dir, "c.db"), "--key", testKey+"=go-tests")
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		panic(err)
+	}
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		fmt.Fprintf(os.Stderr, "cannot start %s (build it with cargo build -p trulayer-collector): %v\n", bin, err)
+		os.Exit(1)
+	}
+	line, _ := bufio.NewReader(out).ReadString('\n')
+	const prefix = "trulayer-collector listening on "
+	if !strings.HasPrefix(line, prefix) {
+		fmt.Fprintf(os.Stderr, "unexpected first line from the collector: %q\n", line)
+		_ = cmd.Process.Kill()
+		os.Exit(1)
+	}
+	collectorURL = strings.TrimSpace(strings.TrimPrefix(line, prefix))
+	code := m.Run()
+	_ = cmd.Process.Kill()
+	_ = cmd.Wait()
+	_ = os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+type storedSpan struct {
+	ID               string         `json:"id"`
+	ParentSpanID     *string        `json:"parent_span_id"`
+	Name             string         `json:"name"`
+	Type             string         `json:"type"`
+	Input            *string        `json:"input"`
+	Output           *string        `json:"output"`
+	Model            *string        `json:"model"`
+	Error            *string        `json:"error"`
+	PromptTokens     *int64         `json:"prompt_tokens"`
+	CompletionTokens *int64         `json:"completion_tokens"`
+	Metadata         map[string]any `json:"metadata"`
+}
+
+type storedTrace struct {
+	ID        string         `json:"id"`
+	Name      string         `json:"name"`
+	Input     *string        `json:"input"`
+	Output    *string        `json:"output"`
+	SessionID *string        `json:"session_id"`
+	Error     *string        `json:"error"`
+	Metadata  map[string]any `json:"metadata"`
+	Spans     []storedSpan   `json:"spans"`
+}
+
+// fetchTrace reads a trace back from the collector.
+func fetchTrace(t *testing.T, id string) storedTrace {
+	t.Helper()
+	req, _ := http.NewRequest("GET", collectorURL+"/v1/traces/"+id, nil)
+	req.Header.Set("Authorization", "Bearer "+testKey)
+	client := http.Client{Timeout: 10 * time.Second}
+	resp, err := client.Do(req)
+	if err != nil {
+		t.Fatalf("GET trace %s: %v", id, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("GET trace %s: status %d", id, resp.StatusCode)
+	}
+	var tr storedTrace
+	if err := json.NewDecoder(resp.Body).Decode(&tr); err != nil {
+		t.Fatalf("decode trace %s: %v", id, err)
+	}
+	return tr
+}
