@@ -1,0 +1,90 @@
+// Node SDK benchmark: TruLayer against OpenTelemetry JS (BasicTracerProvider +
+// BatchSpanProcessor + OTLP/HTTP exporter) on the same 3-span trace, in one run, each SDK
+// in a fresh child process, both shipping to one loopback sink.
+//   record  µs per trace on the main thread, tight loop (the cost an app pays per trace),
+//           best of 5 passes
+//   main    main-thread busy µs per trace for the whole run, shipping included
+//           (event-loop utilization: OTel serializes and sends on the main thread)
+//   cpu     process CPU µs per trace for the whole run, every thread included
+// Usage: node bench.mjs [traces]   (default 20000)
+import { spawn } from 'node:child_process';
+import { performance } from 'node:perf_hooks';
+import { setImmediate as tick } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { setupOtel, setupTruLayer } from './workloads.mjs';
+
+const SETUPS = { trulayer: setupTruLayer, otel: setupOtel };
+const CHUNK = 100;
+
+async function measure(name, endpoint, n) {
+  const sdk = await SETUPS[name](endpoint);
+  for (let i = 0; i < 2000; i++) sdk.oneTrace();
+  await sdk.flush();
+
+  let recordUs = Infinity;
+  for (let pass = 0; pass < 5; pass++) {
+    const t0 = performance.now();
+    for (let i = 0; i < n / 5; i++) sdk.oneTrace();
+    recordUs = Math.min(recordUs, ((performance.now() - t0) * 1000 * 5) / n);
+    await sdk.flush();
+  }
+
+  const elu0 = performance.eventLoopUtilization();
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  for (let done = 0; done < n; done += CHUNK) {
+    for (let i = 0; i < CHUNK; i++) sdk.oneTrace();
+    await tick();
+  }
+  await sdk.flush();
+  const wallMs = performance.now() - t0;
+  const elu = performance.eventLoopUtilization(elu0);
+  const cpu = process.cpuUsage(cpu0);
+  await sdk.shutdown();
+  return { recordUs, mainUs: (elu.active * 1000) / n, cpuUs: (cpu.user + cpu.system) / n, wallMs };
+}
+
+function runChild(name, endpoint, n) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [fileURLToPath(import.meta.url), '--child', name, endpoint, String(n)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`${name} run failed (${code})`))));
+  });
+}
+
+async function startSink() {
+  const sink = spawn(process.execPath, [fileURLToPath(new URL('./sink.mjs', import.meta.url))], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const url = await new Promise((resolve) => sink.stdout.once('data', (d) => resolve(String(d).trim())));
+  return { url, stop: () => sink.kill() };
+}
+
+async function main() {
+  const n = Number(process.argv[2] ?? 20000);
+  const sink = await startSink();
+  try {
+    const results = {};
+    for (const name of ['trulayer', 'otel']) results[name] = await runChild(name, sink.url, n);
+    const received = await (await fetch(`${sink.url}/count`)).json();
+    const fmt = (v) => v.toFixed(2).padStart(8);
+    console.log(`3-span trace, ${n} traces per SDK for each measure (after 2000 warm-up), shipped to a loopback sink`);
+    console.log(`${'sdk'.padEnd(10)} ${'record µs'.padStart(10)} ${'main µs'.padStart(8)} ${'cpu µs'.padStart(8)} ${'delivered'.padStart(10)}`);
+    for (const [name, r] of Object.entries(results)) {
+      console.log(`${name.padEnd(10)} ${fmt(r.recordUs).padStart(10)} ${fmt(r.mainUs)} ${fmt(r.cpuUs)} ${String(received[name]).padStart(10)}`);
+    }
+    const t = results.trulayer;
+    const o = results.otel;
+    console.log(
+      `ratio (otel / trulayer): record ${(o.recordUs / t.recordUs).toFixed(1)}x, main thread ${(o.mainUs / t.mainUs).toFixed(1)}x, process CPU ${(o.cpuUs / t.cpuUs).toFixed(1)}x`,
+    );
+  } finally {
+    sink.stop();
+  }
+}
+
+if (process.argv[2] === '--child') {
+  const [, , , name, endpoint, n] = process.argv;
+  console.log(JSON.stringify(await measure(name, endpoint, Number(n))));
+} else {
+  await main();
+}

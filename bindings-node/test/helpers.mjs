@@ -1,0 +1,89 @@
+// Shared test fixtures: the real collector on a free loopback port, and child processes.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+
+export const PACKAGE_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const REPO = path.resolve(PACKAGE_DIR, '..');
+const COLLECTOR = process.env.TRULAYER_COLLECTOR_BIN ?? path.join(REPO, 'target', 'debug', 'trulayer-collector');
+
+export const KEY = 'tl_test_node_key';
+export const PROJECT = 'node-sdk';
+
+/** Starts `trulayer-collector` on 127.0.0.1:0 and resolves once it prints its URL. */
+export async function startCollector() {
+  const dir = mkdtempSync(path.join(tmpdir(), 'tl-node-'));
+  const child = spawn(COLLECTOR, ['--addr', '127.0.0.1:0', '--db', path.join(dir, 'traces.db'), '--key', `${KEY}=${PROJECT}`], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const lines = createInterface({ input: child.stdout });
+  const url = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('the collector did not start within 20 s')), 20_000);
+    child.once('error', reject);
+    child.once('exit', (code) => reject(new Error(`the collector exited with ${code}`)));
+    lines.once('line', (line) => {
+      clearTimeout(timer);
+      const m = /listening on (http:\/\/\S+)/.exec(line);
+      m ? resolve(m[1]) : reject(new Error(`unexpected first line: ${line}`));
+    });
+  });
+  child.removeAllListeners('exit');
+  return {
+    url,
+    async stop() {
+      child.kill('SIGTERM');
+      await new Promise((r) => (child.exitCode !== null ? r() : child.once('exit', r)));
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** GET `path` on the collector with the test key; resolves to the parsed body. */
+export async function collectorGet(url, p) {
+  const res = await fetch(url + p, { headers: { authorization: `Bearer ${KEY}` } });
+  if (!res.ok) throw new Error(`GET ${p}: HTTP ${res.status} ${await res.text()}`);
+  return res.json();
+}
+
+/** Polls until `fn` resolves to a truthy value (bounded: 10 s). */
+export async function eventually(fn, what) {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Runs `code` as an ES module in a fresh Node process; resolves to {code, stdout, stderr, ms}. */
+export function runNode(code, { env = {}, timeoutMs = 20_000, type = 'module' } = {}) {
+  const started = Date.now();
+  return new Promise((resolve, reject) => {
+    const args = type === 'module' ? ['--input-type=module', '-e', code] : ['-e', code];
+    const child = spawn(process.execPath, args, { cwd: PACKAGE_DIR, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`the child process did not exit within ${timeoutMs} ms\nstdout: ${stdout}\nstderr: ${stderr}`));
+    }, timeoutMs);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr, ms: Date.now() - started });
+    });
+  });
+}
+
+/** `promise`, or a rejection after `ms`. The pending timer also keeps the event loop alive,
+ * which a test needs while it waits for onError: the SDK's callbacks never do. */
+export function within(ms, promise, what) {
+  let timer;
+  const timeout = new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), ms)));
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}

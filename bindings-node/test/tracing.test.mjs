@@ -1,0 +1,284 @@
+// The tracing API in local mode: what a user records is exactly what the wire JSON carries.
+import assert from 'node:assert/strict';
+import { describe, it, beforeEach } from 'node:test';
+import { TruLayer, currentSpan, currentTrace, testing, init, getClient } from '@trulayer/sdk';
+import { within } from './helpers.mjs';
+
+const tl = new TruLayer({ mode: 'local', project: 'unit' });
+beforeEach(() => testing.clear(tl));
+const last = () => testing.lastTrace(tl);
+
+describe('trace and span scopes', () => {
+  it('returns the callback value and nests spans by async scope', async () => {
+    const value = await tl.trace(
+      'answer_question',
+      async (trace) => {
+        trace.setInput({ question: 'why?' });
+        await trace.span('retrieve', 'retrieval', async (span) => {
+          await new Promise((r) => setTimeout(r, 5));
+          assert.equal(currentSpan(), span);
+          await trace.span('rerank', 'tool', async () => {});
+        });
+        await trace.span('generate', 'llm', (span) => {
+          span.setModel('gpt-4o-mini');
+          span.setTokens({ promptTokens: 12, completionTokens: 30 });
+        });
+        trace.setOutput('because');
+        return 42;
+      },
+      { sessionId: 'conv-1', metadata: { rag_v2: true }, tags: ['beta'] },
+    );
+    assert.equal(value, 42);
+    const t = last();
+    assert.equal(t.name, 'answer_question');
+    assert.equal(t.project_id, 'unit');
+    assert.equal(t.session_id, 'conv-1');
+    assert.equal(t.input, '{"question":"why?"}');
+    assert.equal(t.output, 'because');
+    assert.deepEqual(t.tags, ['beta']);
+    assert.deepEqual(t.metadata, { rag_v2: true });
+    const byName = Object.fromEntries(t.spans.map((s) => [s.name, s]));
+    assert.equal(byName.rerank.parent_span_id, byName.retrieve.id);
+    assert.equal(byName.retrieve.parent_span_id, null);
+    assert.equal(byName.generate.parent_span_id, null);
+    assert.equal(byName.generate.model, 'gpt-4o-mini');
+    assert.equal(byName.generate.prompt_tokens, 12);
+    assert.equal(byName.generate.completion_tokens, 30);
+    assert.ok(byName.retrieve.latency_ms >= 4, `retrieve took ${byName.retrieve.latency_ms} ms`);
+    assert.ok(t.spans.every((s) => s.trace_id === t.id));
+  });
+
+  it('keeps concurrent traces apart', async () => {
+    const run = (name, delay) =>
+      tl.trace(name, async () => {
+        await new Promise((r) => setTimeout(r, delay));
+        await currentTrace().span(`${name}-span`, async () => {
+          assert.equal(currentTrace().name, name);
+        });
+      });
+    await Promise.all([run('a', 10), run('b', 1), run('c', 5)]);
+    const traces = testing.traces(tl);
+    assert.equal(traces.length, 3);
+    for (const t of traces) assert.deepEqual(t.spans.map((s) => s.name), [`${t.name}-span`]);
+    assert.equal(currentTrace(), null);
+  });
+
+  it('records a thrown error on the span and the trace, and rethrows it unchanged', async () => {
+    const boom = new TypeError('bad input');
+    await assert.rejects(
+      tl.trace('failing', async (trace) => {
+        await trace.span('step', async () => {
+          throw boom;
+        });
+      }),
+      (err) => err === boom,
+    );
+    const t = last();
+    assert.equal(t.error, 'TypeError: bad input');
+    assert.equal(t.spans[0].error, 'TypeError: bad input');
+  });
+
+  it('works with synchronous callbacks, returning their value directly', () => {
+    const v = tl.trace('sync', (trace) => trace.span('inner', () => 'x'));
+    assert.equal(v, 'x');
+    assert.throws(() => tl.trace('sync-throw', () => { throw new Error('nope'); }), /nope/);
+    assert.equal(last().error, 'Error: nope');
+  });
+
+  it('has every setter of the seed API', async () => {
+    await tl.trace('setters', async (trace) => {
+      trace.setModel('gpt-4o');
+      trace.setCost(0.25);
+      trace.addTag('x');
+      trace.setTag('tier', 'pro');
+      trace.setMetadata({ a: 1 });
+      trace.setMetadata({ b: 'two' });
+      trace.event('cache miss', { level: 'warn', metadata: { key: 'k' } });
+      await trace.span('s', 'custom', (span) => {
+        span.setInput('in');
+        span.setOutput({ out: [1, 2] });
+        span.setCost(0.01);
+        span.setMetadata({ m: true });
+        span.setError(new RangeError('handled'));
+        span.event('inside');
+      });
+    });
+    const t = last();
+    assert.equal(t.model, 'gpt-4o');
+    assert.equal(t.cost, 0.25);
+    assert.deepEqual(t.tags, { tier: 'pro', x: '' });
+    assert.deepEqual(t.metadata, { a: 1, b: 'two' });
+    const s = t.spans[0];
+    assert.equal(s.input, 'in');
+    assert.equal(s.output, '{"out":[1,2]}');
+    assert.equal(s.cost, 0.01);
+    assert.deepEqual(s.metadata, { m: true });
+    assert.equal(s.error, 'RangeError: handled');
+    assert.equal(t.events.length, 2);
+    assert.deepEqual([t.events[0].level, t.events[0].message, t.events[0].span_id], ['warn', 'cache miss', null]);
+    assert.equal(t.events[1].span_id, s.id);
+    assert.throws(() => tl.trace('bad', (tr) => tr.event('x', { level: 'loud' })), /event level must be one of/);
+  });
+
+  it('copies values when they are set, so later mutation changes nothing', () => {
+    const input = { q: 'first' };
+    const meta = { nested: { v: 1 } };
+    tl.trace('frozen', (trace) => {
+      trace.setInput(input);
+      trace.setMetadata({ meta });
+      input.q = 'changed';
+      meta.nested.v = 2;
+    });
+    assert.equal(last().input, '{"q":"first"}');
+    assert.deepEqual(last().metadata, { meta: { nested: { v: 1 } } });
+  });
+
+  it('coerces values JSON cannot represent instead of throwing', () => {
+    const cyclic = { name: 'loop' };
+    cyclic.self = cyclic;
+    tl.trace('coerce', (trace) => {
+      trace.setInput({ big: 10n, cyclic });
+    });
+    assert.deepEqual(JSON.parse(last().input), { big: '10', cyclic: { name: 'loop', self: '[Circular]' } });
+  });
+
+  it('counts a span that ends after its trace instead of sending it', async () => {
+    let release;
+    const gate = new Promise((r) => (release = r));
+    let pending;
+    await tl.trace('early', (trace) => {
+      pending = trace.span('late', () => gate);
+    });
+    const before = tl.stats().lateSpans;
+    release();
+    await pending;
+    assert.equal(tl.stats().lateSpans, before + 1);
+    assert.deepEqual(last().spans, []);
+  });
+
+  it('gives ids that are UUIDv7 and timestamps with microseconds', () => {
+    tl.trace('ids', (t) => t.span('s', () => {}));
+    const t = last();
+    assert.match(t.id, /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    assert.match(t.started_at, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/);
+    assert.ok(Math.abs(Date.parse(t.started_at) - Date.now()) < 5000);
+  });
+});
+
+describe('callbacks run in JS', () => {
+  it('redact sees every string, nested ones included, and fails closed', () => {
+    const redacting = new TruLayer({
+      mode: 'local',
+      redact: (s) => {
+        if (s.includes('explode')) throw new Error('redactor bug');
+        return s.replaceAll('secret', '[x]');
+      },
+    });
+    const errors = [];
+    redacting.onError((e) => errors.push(e));
+    assert.throws(() =>
+      redacting.trace('r', (trace) => {
+        trace.setInput({ list: ['a secret', { deep: 'secret!' }] });
+        trace.span('s', (span) => span.setOutput('explode'));
+        throw new Error('leaked secret');
+      }),
+    );
+    const t = testing.lastTrace(redacting);
+    assert.equal(t.input, '{"list":["a [x]",{"deep":"[x]!"}]}');
+    assert.equal(t.spans[0].output, '<REDACTED:scrub_failed>');
+    assert.equal(t.error, 'Error: leaked [x]');
+  });
+
+  it('built-in redaction rules run natively when redact names them', () => {
+    const native = new TruLayer({ mode: 'local', redact: 'standard' });
+    native.trace('r', (t) => t.setInput('mail bob@example.com'));
+    assert.equal(testing.lastTrace(native).input, 'mail <REDACTED:email>');
+  });
+
+  it('metadataValidator drops rejected metadata, reports it, and keeps the trace', async () => {
+    const validating = new TruLayer({ mode: 'local', metadataValidator: (m) => !('ssn' in m) });
+    const reported = new Promise((resolve) => validating.onError(resolve));
+    validating.trace('v', (trace) => {
+      trace.setMetadata({ ssn: '123' });
+      trace.span('ok', (s) => s.setMetadata({ fine: 1 }));
+    });
+    const t = testing.lastTrace(validating);
+    assert.deepEqual(t.metadata, {});
+    assert.deepEqual(t.spans[0].metadata, { fine: 1 });
+    const err = await within(5000, reported, 'the metadata report');
+    assert.equal(err.kind, 'metadata');
+    assert.equal(err.name, 'ValidationError');
+    assert.equal(validating.stats().metadataRejected, 1);
+  });
+
+  it('a sampleRate function decides, but traces with errors are always kept', () => {
+    const seen = [];
+    const sampling = new TruLayer({ mode: 'local', sampleRate: (ctx) => (seen.push(ctx), ctx.name === 'keep') });
+    sampling.trace('keep', () => {});
+    sampling.trace('drop', () => {});
+    assert.throws(() => sampling.trace('drop-but-failed', () => { throw new Error('x'); }));
+    assert.deepEqual(testing.traces(sampling).map((t) => t.name), ['keep', 'drop-but-failed']);
+    assert.equal(sampling.stats().sampledOut, 1);
+    assert.deepEqual(Object.keys(seen[0]).sort(), ['hasError', 'metadata', 'name', 'sessionId', 'traceId']);
+  });
+
+  it('a numeric sampleRate is applied by the engine', () => {
+    const none = new TruLayer({ mode: 'local', sampleRate: 0 });
+    for (let i = 0; i < 5; i++) none.trace('t', () => {});
+    assert.equal(testing.traces(none).length, 0);
+    assert.equal(none.stats().sampledOut, 5);
+  });
+});
+
+describe('configuration', () => {
+  it('rejects bad values with the engine message every language shares', () => {
+    assert.throws(() => new TruLayer({ mode: 'local', batchSize: 0 }), {
+      message: 'invalid batch_size: must be an integer from 1 to 100, got "0" (the API accepts at most 100 traces per request)',
+    });
+    assert.throws(() => new TruLayer({ mode: 'local', sampleRate: 2 }), /invalid sample_rate: must be a number from 0.0 to 1.0/);
+    assert.throws(() => new TruLayer({ mode: 'local', endpoint: 'nope' }), /invalid endpoint: must be an http\(s\) URL/);
+    assert.throws(() => new TruLayer({ mode: 'local', batchsize: 5 }), /unknown TruLayer option "batchsize"/);
+    assert.throws(() => new TruLayer({ mode: 'local', redact: 42 }), /invalid redact: must be a function/);
+  });
+
+  it('needs an API key to ship, and says how to get one', () => {
+    const saved = process.env.TRULAYER_API_KEY;
+    delete process.env.TRULAYER_API_KEY;
+    try {
+      assert.throws(() => new TruLayer({ mode: 'remote' }), /an API key is required to send traces/);
+    } finally {
+      if (saved !== undefined) process.env.TRULAYER_API_KEY = saved;
+    }
+  });
+
+  it('reads TRULAYER_* variables for options not given, and explicit options win', () => {
+    process.env.TRULAYER_PROJECT = 'from-env';
+    process.env.TRULAYER_ENVIRONMENT = 'staging';
+    process.env.TRULAYER_MODE = 'local';
+    try {
+      const fromEnv = new TruLayer();
+      assert.equal(fromEnv.settings.project, 'from-env');
+      assert.equal(fromEnv.settings.environment, 'staging');
+      assert.equal(fromEnv.settings.mode, 'local');
+      fromEnv.trace('kept-in-process', () => {});
+      assert.equal(testing.lastTrace(fromEnv).name, 'kept-in-process');
+      assert.equal(new TruLayer({ mode: 'local', project: 'explicit' }).settings.project, 'explicit');
+    } finally {
+      delete process.env.TRULAYER_PROJECT;
+      delete process.env.TRULAYER_ENVIRONMENT;
+      delete process.env.TRULAYER_MODE;
+    }
+  });
+
+  it('never shows the API key', () => {
+    const c = new TruLayer({ mode: 'local', apiKey: 'tl_supersecretkey' });
+    assert.doesNotMatch(String(c) + JSON.stringify(c.settings), /supersecret/);
+  });
+
+  it('init() sets the client getClient() returns', () => {
+    const c = init({ mode: 'local', project: 'global' });
+    assert.equal(getClient(), c);
+    c.trace('via-global', () => {});
+    assert.equal(testing.lastTrace().name, 'via-global');
+  });
+});
