@@ -18,6 +18,6 @@ fi
 # A debug build in place (maturin develop) shares target/ with cargo and keeps reruns fast;
 # `pip install ./bindings-python` builds the same package as a release wheel.
 (cd bindings-python && VIRTUAL_ENV="$VENV" PATH="$VENV/bin:$PATH" maturin develop --quiet)
-cargo build --quiet -p trulayer-collector
+cargo build --quiet -p trulayer-collector -p trulayer-faults
 
 "$VENV/bin/python" -m pytest bindings-python/tests -q -p no:cacheprovider "$@"
