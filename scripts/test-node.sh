@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 command -v node >/dev/null || { echo "test-node: Node.js 18+ is required" >&2; exit 1; }
-cargo build -p trulayer-collector
+cargo build -p trulayer-collector -p trulayer-faults
 cargo test -p trulayer-node
 
 cd bindings-node

@@ -9,21 +9,20 @@ import { fileURLToPath } from 'node:url';
 export const PACKAGE_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const REPO = path.resolve(PACKAGE_DIR, '..');
 const COLLECTOR = process.env.TRULAYER_COLLECTOR_BIN ?? path.join(REPO, 'target', 'debug', 'trulayer-collector');
+const FAULT_PROXY = path.join(REPO, 'target', 'debug', 'trulayer-fault-proxy');
 
 export const KEY = 'tl_test_node_key';
 export const PROJECT = 'node-sdk';
 
-/** Starts `trulayer-collector` on 127.0.0.1:0 and resolves once it prints its URL. */
-export async function startCollector() {
-  const dir = mkdtempSync(path.join(tmpdir(), 'tl-node-'));
-  const child = spawn(COLLECTOR, ['--addr', '127.0.0.1:0', '--db', path.join(dir, 'traces.db'), '--key', `${KEY}=${PROJECT}`], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+/** Spawns a server binary of this repository and resolves with its URL once it prints its
+ * first line, `<name> listening on http://127.0.0.1:PORT`. */
+async function startListening(bin, args) {
+  const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'inherit'] });
   const lines = createInterface({ input: child.stdout });
   const url = await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('the collector did not start within 20 s')), 20_000);
+    const timer = setTimeout(() => reject(new Error(`${path.basename(bin)} did not start within 20 s`)), 20_000);
     child.once('error', reject);
-    child.once('exit', (code) => reject(new Error(`the collector exited with ${code}`)));
+    child.once('exit', (code) => reject(new Error(`${path.basename(bin)} exited with ${code}`)));
     lines.once('line', (line) => {
       clearTimeout(timer);
       const m = /listening on (http:\/\/\S+)/.exec(line);
@@ -31,14 +30,29 @@ export async function startCollector() {
     });
   });
   child.removeAllListeners('exit');
+  const stop = async () => {
+    child.kill('SIGTERM');
+    await new Promise((r) => (child.exitCode !== null || child.signalCode !== null ? r() : child.once('exit', r)));
+  };
+  return { url, stop };
+}
+
+/** Starts `trulayer-collector` on 127.0.0.1:0 with a fresh database. */
+export async function startCollector() {
+  const dir = mkdtempSync(path.join(tmpdir(), 'tl-node-'));
+  const server = await startListening(COLLECTOR, ['--addr', '127.0.0.1:0', '--db', path.join(dir, 'traces.db'), '--key', `${KEY}=${PROJECT}`]);
   return {
-    url,
+    url: server.url,
     async stop() {
-      child.kill('SIGTERM');
-      await new Promise((r) => (child.exitCode !== null ? r() : child.once('exit', r)));
+      await server.stop();
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** Starts `trulayer-fault-proxy` (tests/faults) in front of `upstream`, misbehaving as `plan` says. */
+export function startFaultProxy(upstream, plan) {
+  return startListening(FAULT_PROXY, ['--upstream', upstream, '--plan', plan]);
 }
 
 /** GET `path` on the collector with the test key; resolves to the parsed body. */
