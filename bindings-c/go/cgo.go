@@ -34,6 +34,10 @@ const (
 	fieldTag      field = C.TL_GO_TAG
 	fieldMetadata field = C.TL_GO_METADATA
 	fieldModel    field = C.TL_GO_MODEL
+	// The payload is JSON text, encoded by the engine like every SDK's native values.
+	fieldInputJSON  field = C.TL_GO_INPUT_JSON
+	fieldOutputJSON field = C.TL_GO_OUTPUT_JSON
+	fieldExternalID field = C.TL_GO_EXTERNAL_ID
 )
 
 // check turns a status and the message copied by the wrapper into an error.

@@ -173,19 +173,51 @@ type Stats struct {
 // Stats returns a snapshot of the client's counters.
 func (c *Client) Stats() (Stats, error) {
 	var s Stats
+	b, err := readText(func(buf *C.char, size C.size_t, n *C.size_t, msg **C.char) C.tl_status {
+		return C.tl_go_client_stats(c.h, buf, size, n, msg)
+	})
+	if err != nil {
+		return s, err
+	}
+	return s, json.Unmarshal(b, &s)
+}
+
+// LocalTraces returns the wire JSON of each trace kept in process (Options.Mode "local"),
+// oldest first; none in remote mode. For tests of code that traces.
+func (c *Client) LocalTraces() ([]string, error) {
+	b, err := readText(func(buf *C.char, size C.size_t, n *C.size_t, msg **C.char) C.tl_status {
+		return C.tl_go_client_local_traces(c.h, buf, size, n, msg)
+	})
+	if err != nil {
+		return nil, err
+	}
+	var raw []json.RawMessage
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return nil, err
+	}
+	traces := make([]string, len(raw))
+	for i, r := range raw {
+		traces[i] = string(r)
+	}
+	return traces, nil
+}
+
+// readText calls a libtrulayer function that writes text into a caller buffer, growing the
+// buffer once it reports the length it needs.
+func readText(call func(buf *C.char, size C.size_t, n *C.size_t, msg **C.char) C.tl_status) ([]byte, error) {
 	buf := make([]byte, 2048)
 	for {
 		var n C.size_t
 		var msg *C.char
-		err := check(C.tl_go_client_stats(c.h, (*C.char)(unsafe.Pointer(&buf[0])), C.size_t(len(buf)), &n, &msg), msg)
+		err := check(call((*C.char)(unsafe.Pointer(&buf[0])), C.size_t(len(buf)), &n, &msg), msg)
 		if isStatus(err, StatusBufferTooSmall) {
 			buf = make([]byte, int(n)+1)
 			continue
 		}
 		if err != nil {
-			return s, err
+			return nil, err
 		}
-		return s, json.Unmarshal(buf[:n], &s)
+		return buf[:n], nil
 	}
 }
 

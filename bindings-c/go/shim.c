@@ -43,6 +43,9 @@ void tl_go_client_free(tl_h c) { tl_client_free((tl_client *)c); }
 tl_status tl_go_client_stats(tl_h c, char *buf, size_t cap, size_t *len, char **err) {
 	return tl_go_fail(tl_client_stats_json((tl_client *)c, buf, cap, len), err);
 }
+tl_status tl_go_client_local_traces(tl_h c, char *buf, size_t cap, size_t *len, char **err) {
+	return tl_go_fail(tl_client_local_traces_json((tl_client *)c, buf, cap, len), err);
+}
 
 tl_status tl_go_trace_start(tl_h c, const char *name, tl_h *out, char *id, char **err) {
 	tl_trace *t = tl_trace_start((tl_client *)c, name);
@@ -60,12 +63,25 @@ tl_status tl_go_trace_set(tl_h t, int field, const char *s, size_t n, char **err
 	case TL_GO_USER: st = tl_trace_set_user_id(tr, s, n); break;
 	case TL_GO_TAG: st = tl_trace_add_tag(tr, s, n); break;
 	case TL_GO_METADATA: st = tl_trace_set_metadata_json(tr, s, n); break;
+	case TL_GO_MODEL: st = tl_trace_set_model(tr, s, n); break;
+	case TL_GO_INPUT_JSON: st = tl_trace_set_input_json(tr, s, n); break;
+	case TL_GO_OUTPUT_JSON: st = tl_trace_set_output_json(tr, s, n); break;
+	case TL_GO_EXTERNAL_ID: st = tl_trace_set_external_id(tr, s, n); break;
 	default: st = TL_ERR_INVALID_ARGUMENT;
 	}
 	return tl_go_fail(st, err);
 }
 tl_status tl_go_trace_error(tl_h t, const char *kind, const char *msg, char **err) {
 	return tl_go_fail(tl_trace_set_error((tl_trace *)t, kind, msg), err);
+}
+tl_status tl_go_trace_tag(tl_h t, const char *k, size_t kn, const char *v, size_t vn, char **err) {
+	return tl_go_fail(tl_trace_set_tag((tl_trace *)t, k, kn, v, vn), err);
+}
+tl_status tl_go_trace_cost(tl_h t, double usd, char **err) {
+	return tl_go_fail(tl_trace_set_cost((tl_trace *)t, usd), err);
+}
+tl_status tl_go_trace_event(tl_h t, const char *level, const char *m, size_t mn, const char *md, size_t mdn, char **err) {
+	return tl_go_fail(tl_trace_event((tl_trace *)t, level, m, mn, md, mdn), err);
 }
 tl_status tl_go_trace_end(tl_h t, char **err) { return tl_go_fail(tl_trace_end((tl_trace *)t), err); }
 
@@ -84,6 +100,8 @@ tl_status tl_go_span_set(tl_h sp, int field, const char *s, size_t n, char **err
 	case TL_GO_OUTPUT: st = tl_span_set_output(span, s, n); break;
 	case TL_GO_MODEL: st = tl_span_set_model(span, s, n); break;
 	case TL_GO_METADATA: st = tl_span_set_metadata_json(span, s, n); break;
+	case TL_GO_INPUT_JSON: st = tl_span_set_input_json(span, s, n); break;
+	case TL_GO_OUTPUT_JSON: st = tl_span_set_output_json(span, s, n); break;
 	default: st = TL_ERR_INVALID_ARGUMENT;
 	}
 	return tl_go_fail(st, err);
@@ -96,5 +114,8 @@ tl_status tl_go_span_cost(tl_h s, double usd, char **err) {
 }
 tl_status tl_go_span_error(tl_h s, const char *kind, const char *msg, char **err) {
 	return tl_go_fail(tl_span_set_error((tl_span *)s, kind, msg), err);
+}
+tl_status tl_go_span_event(tl_h s, const char *level, const char *m, size_t mn, const char *md, size_t mdn, char **err) {
+	return tl_go_fail(tl_span_event((tl_span *)s, level, m, mn, md, mdn), err);
 }
 tl_status tl_go_span_end(tl_h s, char **err) { return tl_go_fail(tl_span_end((tl_span *)s), err); }

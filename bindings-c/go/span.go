@@ -74,6 +74,23 @@ func (s *Span) SetInput(v string) error  { return s.set(fieldInput, v) }
 func (s *Span) SetOutput(v string) error { return s.set(fieldOutput, v) }
 func (s *Span) SetModel(v string) error  { return s.set(fieldModel, v) }
 
+// SetInputJSON sets the input from JSON text holding any value (see Trace.SetInputJSON).
+func (s *Span) SetInputJSON(v json.RawMessage) error { return s.set(fieldInputJSON, string(v)) }
+
+// SetOutputJSON sets the output from JSON text, like SetInputJSON.
+func (s *Span) SetOutputJSON(v json.RawMessage) error { return s.set(fieldOutputJSON, string(v)) }
+
+// Event records a timestamped event on this span (sent with its trace); metadata may be nil.
+// ErrClosed once the span or its trace has ended.
+func (s *Span) Event(level Level, message string, metadata map[string]any) error {
+	if s == nil {
+		return ErrNoTrace
+	}
+	return withEventArgs(level, message, metadata, func(a eventArgs) C.tl_status {
+		return C.tl_go_span_event(s.h, a.level, a.message, a.messageLen, a.metadata, a.metadataLen, a.err)
+	})
+}
+
 // SetMetadata merges m (encoded with encoding/json) into the span metadata.
 func (s *Span) SetMetadata(m map[string]any) error {
 	b, err := json.Marshal(m)

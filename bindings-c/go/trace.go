@@ -68,11 +68,50 @@ func (t *Trace) set(f field, s string) error {
 	return check(C.tl_go_trace_set(t.h, f, p, n, &msg), msg)
 }
 
-func (t *Trace) SetInput(s string) error     { return t.set(fieldInput, s) }
-func (t *Trace) SetOutput(s string) error    { return t.set(fieldOutput, s) }
-func (t *Trace) SetSessionID(s string) error { return t.set(fieldSession, s) }
-func (t *Trace) SetUserID(s string) error    { return t.set(fieldUser, s) }
-func (t *Trace) AddTag(s string) error       { return t.set(fieldTag, s) }
+func (t *Trace) SetInput(s string) error      { return t.set(fieldInput, s) }
+func (t *Trace) SetOutput(s string) error     { return t.set(fieldOutput, s) }
+func (t *Trace) SetSessionID(s string) error  { return t.set(fieldSession, s) }
+func (t *Trace) SetUserID(s string) error     { return t.set(fieldUser, s) }
+func (t *Trace) AddTag(s string) error        { return t.set(fieldTag, s) }
+func (t *Trace) SetExternalID(s string) error { return t.set(fieldExternalID, s) }
+func (t *Trace) SetModel(s string) error      { return t.set(fieldModel, s) }
+
+// SetInputJSON sets the input from JSON text holding any value: a JSON string is sent as that
+// string, anything else as compact JSON with sorted keys (what every SDK sends for it).
+func (t *Trace) SetInputJSON(v json.RawMessage) error { return t.set(fieldInputJSON, string(v)) }
+
+// SetOutputJSON sets the output from JSON text, like SetInputJSON.
+func (t *Trace) SetOutputJSON(v json.RawMessage) error { return t.set(fieldOutputJSON, string(v)) }
+
+// SetTag sets the key/value tag key; plain tags from AddTag join the map with value "".
+func (t *Trace) SetTag(key, value string) error {
+	if t == nil {
+		return ErrNoTrace
+	}
+	k, kn := utf8Arg(key)
+	v, vn := utf8Arg(value)
+	var msg *C.char
+	return check(C.tl_go_trace_tag(t.h, k, kn, v, vn, &msg), msg)
+}
+
+// SetCost records the trace's total cost in USD (negative or non-finite is an error).
+func (t *Trace) SetCost(usd float64) error {
+	if t == nil {
+		return ErrNoTrace
+	}
+	var msg *C.char
+	return check(C.tl_go_trace_cost(t.h, C.double(usd), &msg), msg)
+}
+
+// Event records a timestamped event on the trace; metadata may be nil.
+func (t *Trace) Event(level Level, message string, metadata map[string]any) error {
+	if t == nil {
+		return ErrNoTrace
+	}
+	return withEventArgs(level, message, metadata, func(a eventArgs) C.tl_status {
+		return C.tl_go_trace_event(t.h, a.level, a.message, a.messageLen, a.metadata, a.metadataLen, a.err)
+	})
+}
 
 // SetMetadata merges m (encoded with encoding/json) into the trace metadata.
 func (t *Trace) SetMetadata(m map[string]any) error {

@@ -249,6 +249,16 @@ tl_status tl_span_set_input(tl_span *span, const char *utf8_text, size_t len);
 tl_status tl_span_set_output(tl_span *span, const char *utf8_text, size_t len);
 
 /**
+ * Sets the span input from JSON text, as tl_trace_set_input_json does for a trace.
+ */
+tl_status tl_span_set_input_json(tl_span *span, const char *json, size_t len);
+
+/**
+ * Sets the span output from JSON text, as tl_span_set_input_json does for the input.
+ */
+tl_status tl_span_set_output_json(tl_span *span, const char *json, size_t len);
+
+/**
  * Sets the model name (e.g. "gpt-4o-mini").
  */
 tl_status tl_span_set_model(tl_span *span, const char *utf8_text, size_t len);
@@ -274,6 +284,12 @@ tl_status tl_span_set_metadata_json(tl_span *span, const char *json, size_t len)
  * `message` (NUL-terminated). The trace is then always kept by sampling.
  */
 tl_status tl_span_set_error(tl_span *span, const char *type, const char *message);
+
+/**
+ * Records an event on the span (it travels with the trace, tagged with this span's id):
+ * arguments as for tl_trace_event. TL_ERR_CLOSED once the span or its trace has ended.
+ */
+tl_status tl_span_event(tl_span *span, const char *level, const char *message, size_t message_len, const char *metadata_json, size_t metadata_len);
 
 /**
  * Writes the span id (36 characters) and a NUL into `out` (TL_ID_BUFFER_LEN bytes).
@@ -326,6 +342,18 @@ tl_status tl_trace_set_input(tl_trace *trace, const char *utf8_text, size_t len)
 tl_status tl_trace_set_output(tl_trace *trace, const char *utf8_text, size_t len);
 
 /**
+ * Sets the trace input from `len` bytes of UTF-8 JSON holding any value: a JSON string is
+ * sent as that string, anything else as compact JSON text with sorted keys (the same bytes
+ * every SDK sends for the same value). Not JSON: TL_ERR_INVALID_JSON, input unchanged.
+ */
+tl_status tl_trace_set_input_json(tl_trace *trace, const char *json, size_t len);
+
+/**
+ * Sets the trace output from JSON text, as tl_trace_set_input_json does for the input.
+ */
+tl_status tl_trace_set_output_json(tl_trace *trace, const char *json, size_t len);
+
+/**
  * Sets the session id that groups this trace with others of one conversation.
  */
 tl_status tl_trace_set_session_id(tl_trace *trace, const char *utf8_text, size_t len);
@@ -339,6 +367,39 @@ tl_status tl_trace_set_user_id(tl_trace *trace, const char *utf8_text, size_t le
  * Adds a plain tag (label) to the trace.
  */
 tl_status tl_trace_add_tag(tl_trace *trace, const char *utf8_text, size_t len);
+
+/**
+ * Sets the caller's own id for this trace (e.g. a request id), to find it later.
+ */
+tl_status tl_trace_set_external_id(tl_trace *trace, const char *utf8_text, size_t len);
+
+/**
+ * Sets the model the trace as a whole used (e.g. "gpt-4o-mini").
+ */
+tl_status tl_trace_set_model(tl_trace *trace, const char *utf8_text, size_t len);
+
+/**
+ * Sets the trace's total cost in USD; a negative or non-finite cost is
+ * TL_ERR_INVALID_ARGUMENT.
+ */
+tl_status tl_trace_set_cost(tl_trace *trace, double usd);
+
+/**
+ * Sets the key/value tag `key` (`key_len` bytes of UTF-8) to `value` (`value_len` bytes);
+ * setting a key again replaces its value. Once a trace has key/value tags they are sent as an
+ * object, and plain tags (tl_trace_add_tag) join it as keys with an empty value. Limits on
+ * tag count and length are the core's (tags over them are dropped and counted in
+ * stats.dropped_tags).
+ */
+tl_status tl_trace_set_tag(tl_trace *trace, const char *key, size_t key_len, const char *value, size_t value_len);
+
+/**
+ * Records an event on the trace, timestamped now: `level` is "debug", "info", "warn" (or
+ * "warning") or "error", NUL-terminated (anything else: TL_ERR_INVALID_ARGUMENT); `message`
+ * is `message_len` bytes of UTF-8; `metadata_json` is a JSON object of `metadata_len` bytes
+ * (NULL and 0: none).
+ */
+tl_status tl_trace_event(tl_trace *trace, const char *level, const char *message, size_t message_len, const char *metadata_json, size_t metadata_len);
 
 /**
  * Merges a JSON object (`len` bytes of UTF-8) into the trace metadata; later keys win.

@@ -3,7 +3,7 @@
 use std::ffi::{c_char, CStr};
 
 use serde_json::Value;
-use trulayer_core::Metadata;
+use trulayer_core::{Level, Metadata, Payload};
 
 use crate::status::{tl_status, Failure, Outcome};
 
@@ -62,14 +62,61 @@ pub(crate) unsafe fn metadata_json(ptr: *const c_char, len: usize) -> Outcome<Me
 }
 
 pub(crate) fn parse_metadata(text: &str) -> Outcome<Metadata> {
-    match serde_json::from_str::<Value>(text) {
-        Ok(Value::Object(map)) => Ok(map),
-        Ok(other) => Err(Failure::new(
+    match parse_json(text, "metadata")? {
+        Value::Object(map) => Ok(map),
+        other => Err(Failure::new(
             tl_status::TL_ERR_INVALID_JSON,
             format!("metadata must be a JSON object, got {}", json_kind(&other)),
         )),
-        Err(e) => Err(Failure::new(tl_status::TL_ERR_INVALID_JSON, format!("metadata is not valid JSON: {e}"))),
     }
+}
+
+/// Optional metadata: NULL with length 0 is none (an empty object), anything else must be a
+/// JSON object as for [`metadata_json`].
+///
+/// # Safety
+/// As for [`utf8`].
+pub(crate) unsafe fn optional_metadata_json(ptr: *const c_char, len: usize) -> Outcome<Metadata> {
+    if ptr.is_null() && len == 0 {
+        return Ok(Metadata::new());
+    }
+    metadata_json(ptr, len)
+}
+
+/// A payload argument: UTF-8 JSON text holding any one value. The core encodes it like every
+/// other language's native value (a JSON string stays a plain string on the wire).
+///
+/// # Safety
+/// As for [`utf8`].
+pub(crate) unsafe fn payload_json(ptr: *const c_char, len: usize, what: &str) -> Outcome<Payload> {
+    parse_json(&utf8(ptr, len, what)?, what)
+}
+
+fn parse_json(text: &str, what: &str) -> Outcome<Value> {
+    serde_json::from_str(text)
+        .map_err(|e| Failure::new(tl_status::TL_ERR_INVALID_JSON, format!("{what} is not valid JSON: {e}")))
+}
+
+/// A cost in USD: finite and not negative.
+pub(crate) fn cost(usd: f64) -> Outcome<f64> {
+    if !usd.is_finite() || usd < 0.0 {
+        return Err(Failure::new(tl_status::TL_ERR_INVALID_ARGUMENT, format!("cost must be a finite number >= 0, got {usd}")));
+    }
+    Ok(usd)
+}
+
+/// An event level (NUL-terminated): "debug", "info", "warn" (or "warning"), "error".
+///
+/// # Safety
+/// As for [`c_str`].
+pub(crate) unsafe fn level(ptr: *const c_char) -> Outcome<Level> {
+    let text = c_str(ptr, "the event level")?;
+    Level::parse(&text).ok_or_else(|| {
+        Failure::new(
+            tl_status::TL_ERR_INVALID_ARGUMENT,
+            format!("the event level must be \"debug\", \"info\", \"warn\" or \"error\", got {text:?}"),
+        )
+    })
 }
 
 fn json_kind(v: &Value) -> &'static str {

@@ -3,9 +3,9 @@
 use std::ffi::c_char;
 use std::sync::Mutex;
 
-use trulayer_core::{Stopwatch, Uuid};
+use trulayer_core::{EventRecord, Stopwatch, Uuid};
 
-use crate::args::{utf8, write_out};
+use crate::args::{self, optional_metadata_json, utf8, write_out};
 use crate::handles::Registry;
 use crate::status::{ffi_status, tl_status, Failure, Outcome};
 
@@ -54,8 +54,21 @@ pub(crate) fn update<H, O, R, T>(
     registry.get(handle)?.with(what, f)
 }
 
-/// The body of every `(const char *utf8, size_t len)` setter: check the text, then store it
-/// in the open record behind `handle`.
+/// The body of every setter: convert the C arguments (`read`), then store the value in the
+/// open record behind `handle`. Nothing is stored when either step fails.
+pub(crate) fn set_with<H, O, R, T>(
+    registry: &Registry<Scope<O, R>>,
+    handle: *const H,
+    read: impl FnOnce() -> Outcome<T>,
+    assign: impl FnOnce(&mut R, T),
+) -> tl_status {
+    ffi_status(|| {
+        let value = read()?;
+        update(registry, handle, registry.kind_name(), |r| assign(r, value))
+    })
+}
+
+/// The body of every `(const char *utf8, size_t len)` setter: check the text, then store it.
 ///
 /// # Safety
 /// As for [`crate::args::utf8`].
@@ -66,10 +79,24 @@ pub(crate) unsafe fn set_text<H, O, R>(
     what: &str,
     assign: impl FnOnce(&mut R, String),
 ) -> tl_status {
-    ffi_status(|| {
-        let text = utf8(ptr, len, what)?;
-        update(registry, handle, registry.kind_name(), |r| assign(r, text))
-    })
+    set_with(registry, handle, || utf8(ptr, len, what), assign)
+}
+
+/// An event from the arguments of tl_trace_event / tl_span_event: level (NUL-terminated),
+/// message (`message_len` bytes of UTF-8), metadata (a JSON object, or NULL with length 0).
+///
+/// # Safety
+/// As for [`crate::args::level`], [`crate::args::utf8`] and [`crate::args::optional_metadata_json`].
+pub(crate) unsafe fn event_from_args(
+    level: *const c_char,
+    (message, message_len): (*const c_char, usize),
+    (metadata, metadata_len): (*const c_char, usize),
+) -> Outcome<EventRecord> {
+    let level = args::level(level)?;
+    let message = utf8(message, message_len, "the event message")?;
+    let mut event = EventRecord::new(level, message);
+    event.metadata = optional_metadata_json(metadata, metadata_len)?;
+    Ok(event)
 }
 
 /// Writes an id as 36 characters and a NUL into a caller buffer of TL_ID_BUFFER_LEN bytes.

@@ -10,9 +10,9 @@ use std::sync::Arc;
 use serde_json::Value;
 use trulayer_core::{SpanRecord, SpanType, Stopwatch};
 
-use crate::args::{c_str, c_str_or_null, metadata_json};
+use crate::args::{c_str, c_str_or_null, cost, metadata_json, payload_json};
 use crate::handles::Registry;
-use crate::scope::{set_text, update, write_id, Scope};
+use crate::scope::{event_from_args, set_text, set_with, update, write_id, Scope};
 use crate::status::{ffi, ffi_status, tl_status, Failure, Outcome};
 use crate::trace::{error_info, tl_trace, TraceScope, TRACES};
 
@@ -83,6 +83,18 @@ pub unsafe extern "C" fn tl_span_set_output(span: *mut tl_span, utf8_text: *cons
     set_text(&SPANS, span, (utf8_text, len), "the output", |r, text| r.output = Some(Value::String(text)))
 }
 
+/// Sets the span input from JSON text, as tl_trace_set_input_json does for a trace.
+#[no_mangle]
+pub unsafe extern "C" fn tl_span_set_input_json(span: *mut tl_span, json: *const c_char, len: usize) -> tl_status {
+    set_with(&SPANS, span, || payload_json(json, len, "the input"), |r, v| r.input = Some(v))
+}
+
+/// Sets the span output from JSON text, as tl_span_set_input_json does for the input.
+#[no_mangle]
+pub unsafe extern "C" fn tl_span_set_output_json(span: *mut tl_span, json: *const c_char, len: usize) -> tl_status {
+    set_with(&SPANS, span, || payload_json(json, len, "the output"), |r, v| r.output = Some(v))
+}
+
 /// Sets the model name (e.g. "gpt-4o-mini").
 #[no_mangle]
 pub unsafe extern "C" fn tl_span_set_model(span: *mut tl_span, utf8_text: *const c_char, len: usize) -> tl_status {
@@ -109,22 +121,14 @@ pub extern "C" fn tl_span_set_tokens(span: *mut tl_span, prompt: i64, completion
 /// Sets the cost in USD; a negative or non-finite cost is TL_ERR_INVALID_ARGUMENT.
 #[no_mangle]
 pub extern "C" fn tl_span_set_cost(span: *mut tl_span, usd: f64) -> tl_status {
-    ffi_status(|| {
-        if !usd.is_finite() || usd < 0.0 {
-            return Err(Failure::new(tl_status::TL_ERR_INVALID_ARGUMENT, format!("cost must be a finite number >= 0, got {usd}")));
-        }
-        set(span, |r| r.cost = Some(usd))
-    })
+    set_with(&SPANS, span, || cost(usd), |r, usd| r.cost = Some(usd))
 }
 
 /// Merges a JSON object (`len` bytes of UTF-8) into the span metadata; later keys win.
 /// Not an object, or not JSON: TL_ERR_INVALID_JSON and the metadata is left unchanged.
 #[no_mangle]
 pub unsafe extern "C" fn tl_span_set_metadata_json(span: *mut tl_span, json: *const c_char, len: usize) -> tl_status {
-    ffi_status(|| {
-        let map = metadata_json(json, len)?;
-        set(span, |r| r.metadata.extend(map))
-    })
+    set_with(&SPANS, span, || metadata_json(json, len), |r, map| r.metadata.extend(map))
 }
 
 /// Records a handled failure of this span: `type` (NUL-terminated, may be NULL) and
@@ -134,6 +138,25 @@ pub unsafe extern "C" fn tl_span_set_error(span: *mut tl_span, r#type: *const c_
     ffi_status(|| {
         let error = error_info(r#type, message)?;
         set(span, |r| r.error = Some(error))
+    })
+}
+
+/// Records an event on the span (it travels with the trace, tagged with this span's id):
+/// arguments as for tl_trace_event. TL_ERR_CLOSED once the span or its trace has ended.
+#[no_mangle]
+pub unsafe extern "C" fn tl_span_event(
+    span: *mut tl_span,
+    level: *const c_char,
+    message: *const c_char,
+    message_len: usize,
+    metadata_json: *const c_char,
+    metadata_len: usize,
+) -> tl_status {
+    ffi_status(|| {
+        let mut event = event_from_args(level, (message, message_len), (metadata_json, metadata_len))?;
+        let scope = SPANS.get(span)?;
+        event.span_id = Some(scope.with("span", |r| r.id)?);
+        scope.owner.with("span's trace", |t| t.events.push(event))
     })
 }
 

@@ -10,10 +10,10 @@ use std::ffi::c_char;
 use serde_json::Value;
 use trulayer_core::{Client, ErrorInfo, Finished, Stopwatch, TraceRecord};
 
-use crate::args::{c_str, c_str_or_null, metadata_json};
+use crate::args::{c_str, c_str_or_null, cost, metadata_json, payload_json, utf8};
 use crate::client::{tl_client, CLIENTS};
 use crate::handles::Registry;
-use crate::scope::{set_text, update, write_id, Scope};
+use crate::scope::{event_from_args, set_text, set_with, update, write_id, Scope};
 use crate::status::{ffi, ffi_status, tl_status, Failure, Outcome};
 
 /// An opaque open trace.
@@ -61,6 +61,20 @@ pub unsafe extern "C" fn tl_trace_set_output(trace: *mut tl_trace, utf8_text: *c
     set_text(&TRACES, trace, (utf8_text, len), "the output", |r, text| r.output = Some(Value::String(text)))
 }
 
+/// Sets the trace input from `len` bytes of UTF-8 JSON holding any value: a JSON string is
+/// sent as that string, anything else as compact JSON text with sorted keys (the same bytes
+/// every SDK sends for the same value). Not JSON: TL_ERR_INVALID_JSON, input unchanged.
+#[no_mangle]
+pub unsafe extern "C" fn tl_trace_set_input_json(trace: *mut tl_trace, json: *const c_char, len: usize) -> tl_status {
+    set_with(&TRACES, trace, || payload_json(json, len, "the input"), |r, v| r.input = Some(v))
+}
+
+/// Sets the trace output from JSON text, as tl_trace_set_input_json does for the input.
+#[no_mangle]
+pub unsafe extern "C" fn tl_trace_set_output_json(trace: *mut tl_trace, json: *const c_char, len: usize) -> tl_status {
+    set_with(&TRACES, trace, || payload_json(json, len, "the output"), |r, v| r.output = Some(v))
+}
+
 /// Sets the session id that groups this trace with others of one conversation.
 #[no_mangle]
 pub unsafe extern "C" fn tl_trace_set_session_id(trace: *mut tl_trace, utf8_text: *const c_char, len: usize) -> tl_status {
@@ -79,14 +93,66 @@ pub unsafe extern "C" fn tl_trace_add_tag(trace: *mut tl_trace, utf8_text: *cons
     set_text(&TRACES, trace, (utf8_text, len), "the tag", |r, text| r.tags.push(text))
 }
 
+/// Sets the caller's own id for this trace (e.g. a request id), to find it later.
+#[no_mangle]
+pub unsafe extern "C" fn tl_trace_set_external_id(trace: *mut tl_trace, utf8_text: *const c_char, len: usize) -> tl_status {
+    set_text(&TRACES, trace, (utf8_text, len), "the external id", |r, text| r.external_id = Some(text))
+}
+
+/// Sets the model the trace as a whole used (e.g. "gpt-4o-mini").
+#[no_mangle]
+pub unsafe extern "C" fn tl_trace_set_model(trace: *mut tl_trace, utf8_text: *const c_char, len: usize) -> tl_status {
+    set_text(&TRACES, trace, (utf8_text, len), "the model", |r, text| r.model = Some(text))
+}
+
+/// Sets the trace's total cost in USD; a negative or non-finite cost is
+/// TL_ERR_INVALID_ARGUMENT.
+#[no_mangle]
+pub extern "C" fn tl_trace_set_cost(trace: *mut tl_trace, usd: f64) -> tl_status {
+    set_with(&TRACES, trace, || cost(usd), |r, usd| r.cost = Some(usd))
+}
+
+/// Sets the key/value tag `key` (`key_len` bytes of UTF-8) to `value` (`value_len` bytes);
+/// setting a key again replaces its value. Once a trace has key/value tags they are sent as an
+/// object, and plain tags (tl_trace_add_tag) join it as keys with an empty value. Limits on
+/// tag count and length are the core's (tags over them are dropped and counted in
+/// stats.dropped_tags).
+#[no_mangle]
+pub unsafe extern "C" fn tl_trace_set_tag(
+    trace: *mut tl_trace,
+    key: *const c_char,
+    key_len: usize,
+    value: *const c_char,
+    value_len: usize,
+) -> tl_status {
+    let read = || Ok((utf8(key, key_len, "the tag key")?, utf8(value, value_len, "the tag value")?));
+    set_with(&TRACES, trace, read, |r, (k, v)| {
+        r.tag_map.insert(k, v);
+    })
+}
+
+/// Records an event on the trace, timestamped now: `level` is "debug", "info", "warn" (or
+/// "warning") or "error", NUL-terminated (anything else: TL_ERR_INVALID_ARGUMENT); `message`
+/// is `message_len` bytes of UTF-8; `metadata_json` is a JSON object of `metadata_len` bytes
+/// (NULL and 0: none).
+#[no_mangle]
+pub unsafe extern "C" fn tl_trace_event(
+    trace: *mut tl_trace,
+    level: *const c_char,
+    message: *const c_char,
+    message_len: usize,
+    metadata_json: *const c_char,
+    metadata_len: usize,
+) -> tl_status {
+    let read = || event_from_args(level, (message, message_len), (metadata_json, metadata_len));
+    set_with(&TRACES, trace, read, |r, event| r.events.push(event))
+}
+
 /// Merges a JSON object (`len` bytes of UTF-8) into the trace metadata; later keys win.
 /// Not an object, or not JSON: TL_ERR_INVALID_JSON and the metadata is left unchanged.
 #[no_mangle]
 pub unsafe extern "C" fn tl_trace_set_metadata_json(trace: *mut tl_trace, json: *const c_char, len: usize) -> tl_status {
-    ffi_status(|| {
-        let map = metadata_json(json, len)?;
-        set(trace, |r| r.metadata.extend(map))
-    })
+    set_with(&TRACES, trace, || metadata_json(json, len), |r, map| r.metadata.extend(map))
 }
 
 /// Records a handled failure: `type` (NUL-terminated, may be NULL) and `message`

@@ -20,6 +20,7 @@ int main(void) {
     const char *scale = getenv("TL_TEST_SCALE");
 
     run_contract_tests();
+    run_field_tests();
     if (endpoint != NULL && key != NULL) {
         run_collector_tests(endpoint, key, scale ? atoi(scale) : 4);
     } else {

@@ -5,7 +5,7 @@
 #include "check.h"
 #include "tests.h"
 
-static tl_client *local_client(void) {
+tl_client *local_client(void) {
     tl_options *o = tl_options_new();
     tl_options_set(o, "mode", "local");
     tl_options_set(o, "project", "contract");

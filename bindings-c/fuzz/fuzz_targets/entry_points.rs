@@ -1,6 +1,7 @@
-//! Arbitrary bytes through the metadata-JSON and string entry points of the C ABI. Asserts
-//! the contract: no panic escapes (never TL_ERR_PANIC), and the status is exactly what the
-//! bytes call for (UTF-8 checked, JSON objects accepted, everything else refused).
+//! Arbitrary bytes through the JSON (metadata, payloads, event metadata) and string entry
+//! points of the C ABI. Asserts the contract: no panic escapes (never TL_ERR_PANIC), and the
+//! status is exactly what the bytes call for (UTF-8 checked, JSON values accepted where any
+//! value is, objects where metadata is, everything else refused).
 #![no_main]
 
 use std::ffi::{c_char, CString};
@@ -29,14 +30,20 @@ fn expected_for_text(bytes: &[u8]) -> tl_status {
     if std::str::from_utf8(bytes).is_ok() { tl_status::TL_OK } else { tl_status::TL_ERR_INVALID_UTF8 }
 }
 
-fn expected_for_metadata(bytes: &[u8]) -> tl_status {
+/// The status for JSON text that `accept` must like (any value for a payload, an object for
+/// metadata).
+fn expected_for_json(bytes: &[u8], accept: fn(&serde_json::Value) -> bool) -> tl_status {
     match std::str::from_utf8(bytes) {
         Err(_) => tl_status::TL_ERR_INVALID_UTF8,
         Ok(text) => match serde_json::from_str::<serde_json::Value>(text) {
-            Ok(serde_json::Value::Object(_)) => tl_status::TL_OK,
+            Ok(v) if accept(&v) => tl_status::TL_OK,
             _ => tl_status::TL_ERR_INVALID_JSON,
         },
     }
+}
+
+fn expected_for_metadata(bytes: &[u8]) -> tl_status {
+    expected_for_json(bytes, serde_json::Value::is_object)
 }
 
 fuzz_target!(|data: &[u8]| {
@@ -47,12 +54,14 @@ fuzz_target!(|data: &[u8]| {
         let trace = tl_trace_start(client(), c"fuzz".as_ptr());
         let span = tl_span_start(trace, std::ptr::null_mut(), c"s".as_ptr(), c"llm".as_ptr());
         assert!(!trace.is_null() && !span.is_null());
-        let (got, want) = match op % 6 {
+        let (got, want) = match op % 8 {
             0 => (tl_trace_set_metadata_json(trace, ptr, len), expected_for_metadata(rest)),
             1 => (tl_span_set_metadata_json(span, ptr, len), expected_for_metadata(rest)),
             2 => (tl_trace_set_input(trace, ptr, len), expected_for_text(rest)),
             3 => (tl_span_set_model(span, ptr, len), expected_for_text(rest)),
-            4 => {
+            4 => (tl_trace_set_output_json(trace, ptr, len), expected_for_json(rest, |_| true)),
+            5 => (tl_span_event(span, c"info".as_ptr(), c"m".as_ptr(), 1, ptr, len), expected_for_metadata(rest)),
+            6 => {
                 // NUL-terminated entry points: a name, and an option key/value pair.
                 let text = CString::new(rest.iter().copied().filter(|&b| b != 0).collect::<Vec<u8>>()).unwrap();
                 let started = tl_trace_start(client(), text.as_ptr());
