@@ -10,9 +10,9 @@ source bindings-c/tests/script-lib.sh
 make_workdir
 export GOTOOLCHAIN=local
 
-echo "== cargo build -p trulayer-c; cargo build -p trulayer-collector"
+echo "== cargo build -p trulayer-c; cargo build -p trulayer-collector -p trulayer-faults"
 cargo build -q -p trulayer-c
-cargo build -q -p trulayer-collector
+cargo build -q -p trulayer-collector -p trulayer-faults
 
 # go does not hash libtrulayer.a into its build cache keys; a define that names the library's
 # hash makes a rebuilt library relink the package instead of reusing a cached binary.

@@ -18,36 +18,56 @@ const testKey = "tl_go_test"
 // collectorURL is the real trulayer-collector started by TestMain on a free loopback port.
 var collectorURL string
 
-func TestMain(m *testing.M) {
-	bin := os.Getenv("TRULAYER_COLLECTOR_BIN")
-	if bin == "" {
-		bin = filepath.Join("..", "..", "target", "debug", "trulayer-collector")
+// server is one of the repository's binaries listening on a free loopback port.
+type server struct {
+	url string
+	cmd *exec.Cmd
+}
+
+// startServer runs a repository binary from target/debug and waits for its first line,
+// "<name> listening on http://127.0.0.1:PORT".
+func startServer(name string, args ...string) (*server, error) {
+	bin := filepath.Join("..", "..", "target", "debug", name)
+	if name == "trulayer-collector" && os.Getenv("TRULAYER_COLLECTOR_BIN") != "" {
+		bin = os.Getenv("TRULAYER_COLLECTOR_BIN")
 	}
+	cmd := exec.Command(bin, args...)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("cannot start %s (build it with cargo build -p trulayer-collector -p trulayer-faults): %w", bin, err)
+	}
+	line, _ := bufio.NewReader(out).ReadString('\n')
+	_, url, found := strings.Cut(strings.TrimSpace(line), " listening on ")
+	if !found {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+		return nil, fmt.Errorf("unexpected first line from %s: %q", name, line)
+	}
+	return &server{url: url, cmd: cmd}, nil
+}
+
+func (s *server) stop() {
+	_ = s.cmd.Process.Kill()
+	_ = s.cmd.Wait()
+}
+
+func TestMain(m *testing.M) {
 	dir, err := os.MkdirTemp("", "trulayer-go-test")
 	if err != nil {
 		panic(err)
 	}
-	cmd := exec.Command(bin, "--addr", "127.0.0.1:0", "--db", filepath.Join(dir, "c.db"), "--key", testKey+"=go-tests")
-	out, err := cmd.StdoutPipe()
+	collector, err := startServer("trulayer-collector", "--addr", "127.0.0.1:0", "--db", filepath.Join(dir, "c.db"), "--key", testKey+"=go-tests")
 	if err != nil {
-		panic(err)
-	}
-	cmd.Stderr = os.Stderr
-	if err := cmd.Start(); err != nil {
-		fmt.Fprintf(os.Stderr, "cannot start %s (build it with cargo build -p trulayer-collector): %v\n", bin, err)
+		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	line, _ := bufio.NewReader(out).ReadString('\n')
-	const prefix = "trulayer-collector listening on "
-	if !strings.HasPrefix(line, prefix) {
-		fmt.Fprintf(os.Stderr, "unexpected first line from the collector: %q\n", line)
-		_ = cmd.Process.Kill()
-		os.Exit(1)
-	}
-	collectorURL = strings.TrimSpace(strings.TrimPrefix(line, prefix))
+	collectorURL = collector.url
 	code := m.Run()
-	_ = cmd.Process.Kill()
-	_ = cmd.Wait()
+	collector.stop()
 	_ = os.RemoveAll(dir)
 	os.Exit(code)
 }
