@@ -8,7 +8,7 @@ SHELL := /bin/bash
 CARGO ?= cargo
 export CARGO_TERM_COLOR ?= never
 
-.PHONY: quickstart test test-rust test-browser test-python test-node test-c test-go bench bench-core
+.PHONY: quickstart test test-rust test-browser test-python test-node test-c test-go bench
 
 quickstart:
 	scripts/quickstart.sh
@@ -35,7 +35,5 @@ test-c:
 test-go:
 	scripts/test-go.sh
 
-bench: bench-core
-
-bench-core:
-	$(CARGO) bench -p trulayer-core --bench core
+bench:
+	scripts/bench.sh
