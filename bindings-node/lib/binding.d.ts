@@ -7,11 +7,8 @@ export declare class NativeClient {
   constructor(options: Record<string, string>)
   /** The effective project, environment, endpoint and mode (never the key). */
   describe(): Record<string, string>
-  /**
-   * The one crossing per trace: hands a finished trace (the facade's JSON) to the
-   * pipeline. Never blocks on I/O; in remote mode it is parsed off the JS thread.
-   */
-  finish(traceJson: string): void
+  /** The number `finishTrace` takes for this client. */
+  get handle(): number
   /** Resolves to true when everything finished before the call was answered in time. */
   flush(timeoutMs: number): Promise<boolean>
   /** Flushes for at most `timeout_ms`, then stops the worker. */
@@ -65,6 +62,14 @@ export interface DeliveryError {
 
 /** The version of the engine this addon was built from. */
 export declare function engineVersion(): string
+
+/**
+ * The one crossing per trace: hands a finished trace to the pipeline of the client whose
+ * `handle` is given, packed by the facade (`text`, and the first `count` entries of `nums`;
+ * see `lib/crossing.ts`). Both are copied before it returns. Never blocks on I/O; in remote
+ * mode the trace is unpacked off the JS thread.
+ */
+export declare function finishTrace(handle: number, text: string, nums: Float64Array, count: number): void
 
 /** Counters for every outcome of every trace (see the core's `Stats`). */
 export interface NativeStats {

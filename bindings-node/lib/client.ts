@@ -7,14 +7,11 @@ import * as instrument from './instrument';
 import { registerForExit, unregisterForExit, type ExitParticipant } from './exit';
 import { binding, type NativeClient, type NativeStats } from './native';
 import type { RedactFn } from './payload';
+import { pack } from './crossing';
 import { runScope } from './scope';
-import { TraceContext, type Metadata, type Sink, type TraceData, type TraceOptions } from './trace';
+import { TraceContext, type Metadata, type SpanContext, type Sink, type TraceOptions } from './trace';
 
 export type Stats = NativeStats;
-
-function hasError(d: TraceData): boolean {
-  return d.error !== undefined || d.spans.some((s) => s.error !== undefined);
-}
 
 function describeThrown(err: unknown): string {
   return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
@@ -22,6 +19,9 @@ function describeThrown(err: unknown): string {
 
 export class TruLayer implements Sink, ExitParticipant {
   /** @internal */ readonly _native: NativeClient;
+  private readonly binding: ReturnType<typeof binding>;
+  /** The native client's number: the per-trace call is a plain function that takes it. */
+  private readonly handle: number;
   readonly redact: RedactFn | undefined;
   private readonly sampleFn: SampleFn | undefined;
   private readonly metadataValidator: ((metadata: Metadata) => boolean) | undefined;
@@ -35,11 +35,13 @@ export class TruLayer implements Sink, ExitParticipant {
 
   constructor(options: TruLayerOptions = {}) {
     const resolved = resolveOptions(options);
+    this.binding = binding();
     try {
-      this._native = new (binding().NativeClient)(resolved.core);
+      this._native = new this.binding.NativeClient(resolved.core);
     } catch (err) {
       throw new Error(err instanceof Error ? err.message : String(err));
     }
+    this.handle = this._native.handle;
     this.redact = resolved.redactFn;
     this.sampleFn = resolved.sampleFn;
     this.metadataValidator = resolved.metadataValidator;
@@ -62,8 +64,7 @@ export class TruLayer implements Sink, ExitParticipant {
    * rethrowing it. */
   trace<T>(name: string, fn: (trace: TraceContext) => T, options: TraceOptions = {}): T {
     if (typeof fn !== 'function') throw new TypeError('trace(name, fn, options) needs a callback');
-    const trace = TraceContext.open(name, options, this);
-    return runScope(trace, fn, (thrown, failed) => trace._end(thrown, failed));
+    return runScope(TraceContext.open(name, options, this), fn);
   }
 
   // ---- Sink: called by traces and spans -------------------------------------------------
@@ -80,20 +81,20 @@ export class TruLayer implements Sink, ExitParticipant {
 
   /** @internal */
   finishTrace(trace: TraceContext): void {
-    const d = trace._d;
-    if (this.metadataValidator) this.validateMetadata(d);
-    if (this.sampleFn && !hasError(d)) d.sampled = this.decide(d);
+    if (this.metadataValidator) this.validateMetadata(trace);
+    const sampled = this.sampleFn && !trace._hasError() ? this.decide(trace) : undefined;
     try {
-      this._native.finish(JSON.stringify(d));
+      const packed = pack(trace, sampled);
+      this.binding.finishTrace(this.handle, packed.text, packed.nums, packed.count);
       this.unflushed = true;
     } catch (err) {
       this.warnOnce('finish', `trulayer: a trace could not be recorded: ${describeThrown(err)}`);
     }
   }
 
-  private decide(d: TraceData): boolean {
+  private decide(t: TraceContext): boolean {
     try {
-      const answer = this.sampleFn!({ traceId: d.id, name: d.name, sessionId: d.session_id ?? null, hasError: false, metadata: d.metadata ?? {} });
+      const answer = this.sampleFn!({ traceId: t.id, name: t.name, sessionId: t.sessionId, hasError: false, metadata: t._metadata ?? {} });
       return typeof answer === 'number' ? answer >= 1 || (answer > 0 && Math.random() < answer) : Boolean(answer);
     } catch (err) {
       this.warnOnce('sample', `trulayer: sampleRate threw (${describeThrown(err)}); keeping traces it cannot decide`);
@@ -101,21 +102,22 @@ export class TruLayer implements Sink, ExitParticipant {
     }
   }
 
-  private validateMetadata(d: TraceData): void {
-    const check = (metadata: Metadata | null | undefined, where: string): Metadata | null | undefined => {
-      if (!metadata) return metadata;
+  private validateMetadata(t: TraceContext): void {
+    const check = (scope: TraceContext | SpanContext, what: string): void => {
+      const metadata = scope._metadata;
+      if (!metadata) return;
       let why: string;
       try {
-        if (this.metadataValidator!(metadata) !== false) return metadata;
+        if (this.metadataValidator!(metadata) !== false) return;
         why = 'the validator returned false';
       } catch (err) {
         why = `the validator threw ${describeThrown(err)}`;
       }
-      this._native.report('metadata', `metadata of ${where} was rejected (${why}); it was dropped, the trace was kept`);
-      return null;
+      this._native.report('metadata', `metadata of ${what} ${scope.name} (${scope.id}) was rejected (${why}); it was dropped, the trace was kept`);
+      scope._metadata = null;
     };
-    d.metadata = check(d.metadata, `trace ${d.name} (${d.id})`);
-    for (const s of d.spans) s.metadata = check(s.metadata, `span ${s.name} (${s.id})`);
+    check(t, 'trace');
+    for (const s of t._spans) check(s, 'span');
   }
 
   private warnOnce(key: string, message: string): void {

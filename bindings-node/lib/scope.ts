@@ -8,29 +8,25 @@ function isPromiseLike(v: unknown): v is PromiseLike<unknown> {
   return v !== null && (typeof v === 'object' || typeof v === 'function') && typeof (v as PromiseLike<unknown>).then === 'function';
 }
 
-export function runScope<C extends TraceContext | SpanContext, T>(
-  ctx: C,
-  fn: (ctx: C) => T,
-  end: (thrown: unknown, failed: boolean) => void,
-): T {
+export function runScope<C extends TraceContext | SpanContext, T>(ctx: C, fn: (ctx: C) => T): T {
   let result: T;
   try {
     result = scopes.run(ctx, fn, ctx);
   } catch (err) {
-    end(err, true);
+    ctx._close(err, true);
     throw err;
   }
   if (!isPromiseLike(result)) {
-    end(undefined, false);
+    ctx._close(undefined, false);
     return result;
   }
   return Promise.resolve(result).then(
     (value) => {
-      end(undefined, false);
+      ctx._close(undefined, false);
       return value;
     },
     (err: unknown) => {
-      end(err, true);
+      ctx._close(err, true);
       throw err;
     },
   ) as T;

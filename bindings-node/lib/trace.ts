@@ -1,10 +1,11 @@
-// Open traces and spans. Every setter writes a plain JS field; nothing crosses into Rust
-// until the whole trace ends (see Sink.finishTrace), which is what keeps the per-span cost
-// to a few property writes.
-import { monoMs, wallMicros } from './clock';
+// Open traces and spans. Every setter writes a field of a fixed-shape object; nothing
+// crosses into Rust until the whole trace ends (see Sink.finishTrace and crossing.ts), which
+// keeps the per-span cost to a few property writes. Ids are made only when asked for; the
+// engine gives the other scopes theirs when the trace crosses.
+import { monoMs, wallAnchorMs } from './clock';
 import { scopes } from './context';
 import { newId } from './ids';
-import { encodePayload, freezeValue, redactString, type RedactFn } from './payload';
+import { encodePayload, freezeValue, redactString, type Redaction } from './payload';
 import { runScope } from './scope';
 
 /** Span types of the TruLayer data model; any other string is stored as-is. */
@@ -23,68 +24,26 @@ export interface EventOptions {
 }
 
 /** Where finished traces go, and the client's JS-side hooks. */
-export interface Sink {
-  readonly redact: RedactFn | undefined;
-  scrubFailed(err: unknown): void;
+export interface Sink extends Redaction {
   finishTrace(trace: TraceContext): void;
   lateSpan(): void;
 }
 
-interface ErrorData {
+/** @internal */
+export interface ErrorData {
   kind: string | null;
   message: string;
 }
 
-interface EventData {
-  id: string;
-  span_id?: string;
+/** @internal */
+export interface EventData {
+  /** The span it happened in; undefined for the trace itself. */
+  span: SpanContext | undefined;
   level: EventLevel;
   message: string;
-  metadata?: Metadata;
-  ts_us: number;
-}
-
-/** Fields a trace and a span share; names are the native side's. Fields are created when
- * first set (JSON.stringify then skips them, which keeps the crossing small); `input` holds
- * a string payload, `input_json` a structured one as JSON text. */
-interface CommonData {
-  id: string;
-  name: string;
-  start_us: number;
-  elapsed_us: number;
-  input?: string;
-  input_json?: string;
-  output?: string;
-  output_json?: string;
-  model?: string;
-  cost?: number;
-  error?: ErrorData;
-  metadata?: Metadata | null;
-}
-
-/** @internal */
-export interface SpanData extends CommonData {
-  type: string;
-  parent?: string;
-  prompt_tokens?: number;
-  completion_tokens?: number;
-}
-
-/** @internal */
-export interface TraceData extends CommonData {
-  spans: SpanData[];
-  session_id?: string;
-  external_id?: string;
-  user_id?: string;
-  tags?: string[];
-  tag_map?: Record<string, string>;
-  sampled?: boolean;
-  events?: EventData[];
-}
-
-/** The fields of a new trace or span, started at monotonic time `t0`. */
-function commonData(name: string, t0: number): CommonData {
-  return { id: newId(), name: String(name), start_us: wallMicros(t0), elapsed_us: 0 };
+  metadata: Metadata | undefined;
+  /** Monotonic milliseconds. */
+  at: number;
 }
 
 const LEVELS: ReadonlySet<string> = new Set(['debug', 'info', 'warn', 'error']);
@@ -99,8 +58,7 @@ function errorData(err: unknown, sink: Sink): ErrorData {
   } else {
     message = typeof err === 'string' ? err : String(err);
   }
-  if (sink.redact) message = redactString(message, sink.redact, (e) => sink.scrubFailed(e));
-  return { kind, message };
+  return { kind, message: redactString(message, sink) };
 }
 
 function optionalString(value: unknown, what: string): string | undefined {
@@ -109,83 +67,98 @@ function optionalString(value: unknown, what: string): string | undefined {
   return value;
 }
 
-function count(value: number | null | undefined, what: string): number | undefined {
-  if (value === undefined || value === null) return undefined;
+/** A token count, or NaN when not given. */
+function count(value: number | null | undefined, what: string): number {
+  if (value === undefined || value === null) return NaN;
   if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
     throw new TypeError(`${what} must be a non-negative number, got ${String(value)}`);
   }
   return Math.trunc(value);
 }
 
-/** Setters shared by traces and spans. */
-abstract class Scope<D extends CommonData> {
-  /** @internal */ readonly _d: D;
+/** Fields and setters shared by traces and spans. All fields are created by the
+ * constructor, so every scope object has the same shape. */
+abstract class Scope {
+  /** @internal */ _id: string | undefined = undefined;
+  /** @internal */ readonly _name: string;
   /** @internal */ readonly _sink: Sink;
-  /** @internal */ readonly _t0: number;
+  /** @internal Monotonic milliseconds. */ readonly _start: number;
+  /** @internal Monotonic milliseconds, once ended. */ _end = 0;
   /** @internal */ _ended = false;
+  /** @internal A string payload, or a structured one as JSON text (`_inputIsJson`). */
+  _input: string | undefined = undefined;
+  /** @internal */ _inputIsJson = false;
+  /** @internal */ _output: string | undefined = undefined;
+  /** @internal */ _outputIsJson = false;
+  /** @internal */ _model: string | undefined = undefined;
+  /** @internal NaN when unset. */ _cost = NaN;
+  /** @internal */ _error: ErrorData | undefined = undefined;
+  /** @internal null: rejected by the metadata validator. */
+  _metadata: Metadata | null | undefined = undefined;
 
   /** @internal */
-  constructor(data: D, sink: Sink, t0: number) {
-    this._d = data;
+  constructor(name: string, sink: Sink, start: number) {
+    this._name = String(name);
     this._sink = sink;
-    this._t0 = t0;
+    this._start = start;
   }
 
   abstract get trace(): TraceContext;
 
   get id(): string {
-    return this._d.id;
+    return this._id ?? (this._id = newId(this.trace._anchor + this._start));
   }
 
   get name(): string {
-    return this._d.name;
+    return this._name;
   }
 
   /** A string stays a string on the wire; any other value is sent as compact JSON text. */
   setInput(value: unknown): void {
-    [this._d.input, this._d.input_json] = encodePayload(value, this._sink.redact, (e) => this._sink.scrubFailed(e));
+    this._input = encodePayload(value, this._sink);
+    this._inputIsJson = typeof value !== 'string';
   }
 
   setOutput(value: unknown): void {
-    [this._d.output, this._d.output_json] = encodePayload(value, this._sink.redact, (e) => this._sink.scrubFailed(e));
+    this._output = encodePayload(value, this._sink);
+    this._outputIsJson = typeof value !== 'string';
   }
 
   /** Merges keys into the metadata; values are copied now. */
   setMetadata(values: Metadata): void {
     if (values === null || typeof values !== 'object') throw new TypeError('setMetadata expects an object');
-    const m = this._d.metadata ?? (this._d.metadata = {});
+    const m = this._metadata ?? (this._metadata = {});
     for (const key of Object.keys(values)) m[key] = freezeValue(values[key]);
   }
 
   setModel(model: string): void {
-    this._d.model = optionalString(model, 'model');
+    this._model = optionalString(model, 'model');
   }
 
   /** Cost in US dollars. */
   setCost(usd: number): void {
     if (typeof usd !== 'number' || !Number.isFinite(usd)) throw new TypeError(`cost must be a finite number, got ${String(usd)}`);
-    this._d.cost = usd;
+    this._cost = usd;
   }
 
   /** Records a handled failure (an Error: its name and message; anything else: its text). */
   setError(error: unknown): void {
-    this._d.error = errorData(error, this._sink);
+    this._error = errorData(error, this._sink);
   }
 
   /** A point-in-time event inside this trace (or span). */
   event(message: string, options: EventOptions = {}): void {
     const level = options.level ?? 'info';
     if (!LEVELS.has(level)) throw new TypeError(`event level must be one of debug, info, warn, error, got ${String(level)}`);
-    const text = this._sink.redact ? redactString(String(message), this._sink.redact, (e) => this._sink.scrubFailed(e)) : String(message);
-    const trace = this.trace._d;
-    (trace.events ?? (trace.events = [])).push({
-      id: newId(),
-      span_id: this.trace === (this as unknown) ? undefined : this._d.id,
+    const trace = this.trace;
+    const event: EventData = {
+      span: trace === (this as unknown) ? undefined : (this as unknown as SpanContext),
       level,
-      message: text,
+      message: redactString(String(message), this._sink),
       metadata: options.metadata ? (freezeValue(options.metadata) as Metadata) : undefined,
-      ts_us: wallMicros(monoMs()),
-    });
+      at: monoMs(),
+    };
+    (trace._events ?? (trace._events = [])).push(event);
   }
 
   /** Runs `fn` as a child span of this scope (or of the current span of this trace). */
@@ -194,23 +167,19 @@ abstract class Scope<D extends CommonData> {
   span<T>(name: string, typeOrFn: SpanType | ((span: SpanContext) => T), maybeFn?: (span: SpanContext) => T): T {
     const fn = typeof typeOrFn === 'function' ? typeOrFn : maybeFn;
     if (typeof fn !== 'function') throw new TypeError('span(name, type, fn) needs a callback');
-    const span = this.startSpan(name, typeof typeOrFn === 'string' ? typeOrFn : 'custom');
-    return runScope(span, fn, (thrown, failed) => {
-      if (failed) span.setError(thrown);
-      span.end();
-    });
+    return runScope(this.startSpan(name, typeof typeOrFn === 'string' ? typeOrFn : 'custom'), fn);
   }
 
   /** Opens a span that you end yourself with `span.end()` (it is not made current). */
   startSpan(name: string, type: SpanType = 'custom'): SpanContext {
-    const parent = this._parentForNewSpan();
-    const t0 = monoMs();
-    const data: SpanData = Object.assign(commonData(name, t0), { type: String(type), parent });
-    return new SpanContext(data, this._sink, t0, this.trace);
+    return new SpanContext(name, String(type), this._parentForNewSpan(), this.trace);
   }
 
+  /** @internal Ends the scope when its callback returned (or threw `thrown`). */
+  abstract _close(thrown: unknown, failed: boolean): void;
+
   /** @internal */
-  protected abstract _parentForNewSpan(): string | undefined;
+  protected abstract _parentForNewSpan(): SpanContext | undefined;
 }
 
 export interface TraceOptions {
@@ -222,25 +191,37 @@ export interface TraceOptions {
   tags?: string[] | Record<string, string>;
 }
 
-export class TraceContext extends Scope<TraceData> {
+export class TraceContext extends Scope {
+  /** @internal Unix milliseconds at monotonic zero, for this trace's scopes. */ readonly _anchor: number;
+  /** @internal Ended spans, in the order they ended. */ readonly _spans: SpanContext[] = [];
+  /** @internal */ _sessionId: string | undefined = undefined;
+  /** @internal */ _externalId: string | undefined = undefined;
+  /** @internal */ _userId: string | undefined = undefined;
+  /** @internal */ _tags: string[] | undefined = undefined;
+  /** @internal */ _tagMap: Map<string, string> | undefined = undefined;
+  /** @internal */ _events: EventData[] | undefined = undefined;
+
+  /** @internal */
+  constructor(name: string, sink: Sink) {
+    const start = monoMs();
+    super(name, sink, start);
+    this._anchor = wallAnchorMs(start);
+  }
+
   get trace(): TraceContext {
     return this;
   }
 
   get sessionId(): string | null {
-    return this._d.session_id ?? null;
+    return this._sessionId ?? null;
   }
 
   /** @internal */
   static open(name: string, options: TraceOptions, sink: Sink): TraceContext {
-    const t0 = monoMs();
-    const data: TraceData = Object.assign(commonData(name, t0), {
-      spans: [] as SpanData[],
-      session_id: optionalString(options.sessionId, 'sessionId'),
-      external_id: optionalString(options.externalId, 'externalId'),
-      user_id: optionalString(options.userId, 'userId'),
-    });
-    const trace = new TraceContext(data, sink, t0);
+    const trace = new TraceContext(name, sink);
+    trace._sessionId = optionalString(options.sessionId, 'sessionId');
+    trace._externalId = optionalString(options.externalId, 'externalId');
+    trace._userId = optionalString(options.userId, 'userId');
     if (options.metadata) trace.setMetadata(options.metadata);
     if (Array.isArray(options.tags)) options.tags.forEach((t) => trace.addTag(t));
     else if (options.tags) for (const [k, v] of Object.entries(options.tags)) trace.setTag(k, v);
@@ -248,50 +229,62 @@ export class TraceContext extends Scope<TraceData> {
   }
 
   setSessionId(sessionId: string): void {
-    this._d.session_id = optionalString(sessionId, 'sessionId');
+    this._sessionId = optionalString(sessionId, 'sessionId');
   }
 
   setUserId(userId: string): void {
-    this._d.user_id = optionalString(userId, 'userId');
+    this._userId = optionalString(userId, 'userId');
   }
 
   setExternalId(externalId: string): void {
-    this._d.external_id = optionalString(externalId, 'externalId');
+    this._externalId = optionalString(externalId, 'externalId');
   }
 
   /** A plain label. */
   addTag(tag: string): void {
-    (this._d.tags ?? (this._d.tags = [])).push(String(tag));
+    (this._tags ?? (this._tags = [])).push(String(tag));
   }
 
   /** A key→value tag (tags are then sent as an object). */
   setTag(key: string, value: string): void {
-    (this._d.tag_map ?? (this._d.tag_map = {}))[String(key)] = String(value);
+    (this._tagMap ?? (this._tagMap = new Map())).set(String(key), String(value));
   }
 
   /** @internal */
-  protected _parentForNewSpan(): string | undefined {
+  protected _parentForNewSpan(): SpanContext | undefined {
     const scope = scopes.getStore();
-    return scope && scope !== this && scope.trace === this ? scope.id : undefined;
+    return scope && scope !== this && scope.trace === this ? (scope as SpanContext) : undefined;
+  }
+
+  /** @internal True when the trace or one of its ended spans recorded an error. */
+  _hasError(): boolean {
+    return this._error !== undefined || this._spans.some((s) => s._error !== undefined);
   }
 
   /** @internal Ends the trace and hands it to the client. */
-  _end(thrown: unknown, failed: boolean): void {
+  _close(thrown: unknown, failed: boolean): void {
     if (this._ended) return;
     if (failed) this.setError(thrown);
     this._ended = true;
-    this._d.elapsed_us = Math.round((monoMs() - this._t0) * 1000);
+    this._end = monoMs();
     this._sink.finishTrace(this);
   }
 }
 
-export class SpanContext extends Scope<SpanData> {
+export class SpanContext extends Scope {
   /** @internal */ readonly _trace: TraceContext;
+  /** @internal */ readonly _type: string;
+  /** @internal The enclosing span; undefined directly under the trace. */ readonly _parent: SpanContext | undefined;
+  /** @internal NaN when unset. */ _promptTokens = NaN;
+  /** @internal */ _completionTokens = NaN;
+  /** @internal Its place in the trace's ended spans; -1 until it ends. */ _index = -1;
 
   /** @internal */
-  constructor(data: SpanData, sink: Sink, t0: number, trace: TraceContext) {
-    super(data, sink, t0);
+  constructor(name: string, type: string, parent: SpanContext | undefined, trace: TraceContext) {
+    super(name, trace._sink, monoMs());
     this._trace = trace;
+    this._type = type;
+    this._parent = parent;
   }
 
   get trace(): TraceContext {
@@ -299,27 +292,38 @@ export class SpanContext extends Scope<SpanData> {
   }
 
   get parentId(): string | null {
-    return this._d.parent ?? null;
+    return this._parent ? this._parent.id : null;
   }
 
   /** Token counts, as `{ promptTokens, completionTokens }` or two numbers. */
   setTokens(counts: TokenCounts | number, completionTokens?: number): void {
     const c: TokenCounts = typeof counts === 'number' ? { promptTokens: counts, completionTokens } : counts ?? {};
-    if (c.promptTokens != null) this._d.prompt_tokens = count(c.promptTokens, 'promptTokens');
-    if (c.completionTokens != null) this._d.completion_tokens = count(c.completionTokens, 'completionTokens');
+    if (c.promptTokens != null) this._promptTokens = count(c.promptTokens, 'promptTokens');
+    if (c.completionTokens != null) this._completionTokens = count(c.completionTokens, 'completionTokens');
   }
 
   /** Ends the span (idempotent). A span ending after its trace is counted, not sent. */
   end(): void {
     if (this._ended) return;
     this._ended = true;
-    this._d.elapsed_us = Math.round((monoMs() - this._t0) * 1000);
-    if (this._trace._ended) this._sink.lateSpan();
-    else this._trace._d.spans.push(this._d);
+    this._end = monoMs();
+    const trace = this._trace;
+    if (trace._ended) {
+      this._sink.lateSpan();
+      return;
+    }
+    this._index = trace._spans.length;
+    trace._spans.push(this);
   }
 
   /** @internal */
-  protected _parentForNewSpan(): string | undefined {
-    return this._d.id;
+  _close(thrown: unknown, failed: boolean): void {
+    if (failed) this.setError(thrown);
+    this.end();
+  }
+
+  /** @internal */
+  protected _parentForNewSpan(): SpanContext | undefined {
+    return this;
   }
 }

@@ -5,10 +5,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use napi::bindgen_prelude::*;
+use napi::{check_status, sys, JsString, JsValue};
 use napi_derive::napi;
 use trulayer_core::{Client, Config, ErrorReport, Stats};
 
 use crate::errors::{binding_error_kind, subscriber, DeliveryError};
+use crate::handles;
 use crate::intake::Intake;
 use crate::tasks::{ApiTask, DrainTask};
 
@@ -16,6 +18,24 @@ use crate::tasks::{ApiTask, DrainTask};
 pub struct NativeClient {
     client: Client,
     intake: Arc<Intake>,
+    handle: u32,
+}
+
+impl Drop for NativeClient {
+    fn drop(&mut self) {
+        handles::unregister(self.handle);
+    }
+}
+
+/// The one crossing per trace: hands a finished trace to the pipeline of the client whose
+/// `handle` is given, packed by the facade (`text`, and the first `count` entries of `nums`;
+/// see `lib/crossing.ts`). Both are copied before it returns. Never blocks on I/O; in remote
+/// mode the trace is unpacked off the JS thread.
+#[napi]
+pub fn finish_trace(handle: u32, text: JsString, nums: Float64ArraySlice, count: u32) -> Result<()> {
+    let nums = nums.get(..count as usize).ok_or_else(|| Error::from_reason("finishTrace: count exceeds nums"))?;
+    let pushed = handles::with(handle, |intake| intake.push(|buffer| append_utf16(&text, buffer).map_err(|e| e.reason.clone()), nums));
+    pushed.ok_or_else(|| Error::from_reason("finishTrace: unknown client handle"))?.map_err(Error::from_reason)
 }
 
 /// Counters for every outcome of every trace (see the core's `Stats`).
@@ -63,6 +83,25 @@ impl From<Stats> for NativeStats {
     }
 }
 
+/// Appends the code units of a JS string to `buffer` (no UTF-8 conversion, no allocation
+/// once the buffer has grown).
+fn append_utf16(text: &JsString, buffer: &mut Vec<u16>) -> Result<()> {
+    let value = text.value();
+    let mut len = 0usize;
+    // SAFETY: env and value come from napi for this call; a null buffer asks for the length.
+    check_status!(unsafe { sys::napi_get_value_string_utf16(value.env, value.value, std::ptr::null_mut(), 0, &mut len) })?;
+    buffer.reserve(len + 1);
+    let start = buffer.len();
+    let mut written = 0usize;
+    // SAFETY: the spare capacity holds len units and the terminating NUL napi writes.
+    check_status!(unsafe {
+        sys::napi_get_value_string_utf16(value.env, value.value, buffer.as_mut_ptr().add(start), len + 1, &mut written)
+    })?;
+    // SAFETY: napi initialized `written` (<= len) units after `start`.
+    unsafe { buffer.set_len(start + written.min(len)) };
+    Ok(())
+}
+
 fn millis(ms: f64) -> Duration {
     Duration::from_millis(if ms.is_finite() && ms > 0.0 { ms as u64 } else { 0 })
 }
@@ -82,7 +121,8 @@ impl NativeClient {
         }
         let config = builder.build().map_err(|e| Error::from_reason(e.to_string()))?;
         let client = Client::new(config);
-        Ok(NativeClient { intake: Intake::new(client.clone()), client })
+        let intake = Intake::new(client.clone());
+        Ok(NativeClient { handle: handles::register(intake.clone()), intake, client })
     }
 
     /// The effective project, environment, endpoint and mode (never the key).
@@ -104,11 +144,10 @@ impl NativeClient {
         ])
     }
 
-    /// The one crossing per trace: hands a finished trace (the facade's JSON) to the
-    /// pipeline. Never blocks on I/O; in remote mode it is parsed off the JS thread.
-    #[napi]
-    pub fn finish(&self, trace_json: String) -> Result<()> {
-        self.intake.push(trace_json).map_err(Error::from_reason)
+    /// The number `finishTrace` takes for this client.
+    #[napi(getter)]
+    pub fn handle(&self) -> u32 {
+        self.handle
     }
 
     /// Resolves to true when everything finished before the call was answered in time.

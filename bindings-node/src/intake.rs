@@ -1,36 +1,71 @@
 //! The hand-off of finished traces from the JS thread to the core.
 //!
-//! In remote mode, `push` only moves the trace's JSON text into a pending list; a binding
-//! thread parses it into a `TraceRecord` and calls `Client::finish`, so the JS thread pays
-//! for a string copy, not for parsing. The thread is woken once per `BATCH` traces (a
-//! wake-up is a syscall, dearer than the push) and otherwise picks up a trickle of traces
-//! within `LINGER`; the core batches for much longer (flush_interval) anyway. Every call that must see all finished traces (flush,
-//! shutdown, stats, local reads) calls `drain` first, which finishes whatever is pending on
-//! the calling thread and waits for a batch the parser thread is working on. In local mode
-//! traces are parsed inline, so a test sees its trace as soon as the trace ends.
+//! In remote mode, `push` only appends the packed trace to two buffers shared with a binding
+//! thread, which unpacks it into a `TraceRecord` and calls `Client::finish`: the JS thread
+//! pays for a copy, not for building the record. The buffers are swapped, not reallocated,
+//! so in a steady state the JS thread allocates nothing per trace. The thread is woken once
+//! per `BATCH` traces (a wake-up is a syscall, dearer than the push) and otherwise picks up a
+//! trickle of traces within `LINGER`; the core batches for much longer (flush_interval)
+//! anyway; if the thread falls `MAX_PENDING` traces behind, the JS thread catches up
+//! itself. Every call that must see all finished traces (flush, shutdown, stats, local
+//! reads) calls `drain` first, which finishes whatever is pending on the calling thread and
+//! waits for a batch the intake thread is working on. In local mode traces are unpacked
+//! inline, so a test sees its trace as soon as the trace ends.
 
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::Duration;
 
 use trulayer_core::{Client, ErrorKind, ErrorReport, Mode};
 
-use crate::record::parse_trace;
+use crate::record::{unpack, Packed};
 
 const BATCH: usize = 64;
 const LINGER: Duration = Duration::from_millis(50);
+/// Traces that may wait for the intake thread; past this (the thread is starved of CPU),
+/// the JS thread finishes them itself, so memory stays bounded on a saturated machine.
+const MAX_PENDING: usize = 64 * BATCH;
 
 pub struct Intake {
     client: Client,
     pending: Mutex<Pending>,
     ready: Condvar,
-    /// Held while a batch is parsed and finished, so `drain` can wait for it.
+    /// Held while a batch is unpacked and finished, so `drain` can wait for it.
     working: Mutex<()>,
+}
+
+/// Packed traces back to back: each trace's text and numbers end where `ends` says.
+#[derive(Default)]
+struct Traces {
+    text: Vec<u16>,
+    nums: Vec<f64>,
+    ends: Vec<(usize, usize)>,
+}
+
+impl Traces {
+    fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    fn iter(&self) -> impl Iterator<Item = Packed<'_>> {
+        let mut start = (0, 0);
+        self.ends.iter().map(move |&(text_end, nums_end)| {
+            let p = Packed { text: &self.text[start.0..text_end], nums: &self.nums[start.1..nums_end] };
+            start = (text_end, nums_end);
+            p
+        })
+    }
+
+    fn clear(&mut self) {
+        self.text.clear();
+        self.nums.clear();
+        self.ends.clear();
+    }
 }
 
 #[derive(Default)]
 struct Pending {
-    traces: Vec<String>,
-    parser_started: bool,
+    traces: Traces,
+    thread_started: bool,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -46,25 +81,39 @@ impl Intake {
         &self.client
     }
 
-    /// Accepts one finished trace. Errors (local mode only) mean malformed JSON.
-    pub fn push(self: &Arc<Self>, json: String) -> Result<(), String> {
+    /// Accepts one finished trace: `append_text` appends its text to the buffer it is given,
+    /// `nums` are its numbers. Errors are the text's, or (local mode only) a malformed trace.
+    pub fn push(self: &Arc<Self>, append_text: impl FnOnce(&mut Vec<u16>) -> Result<(), String>, nums: &[f64]) -> Result<(), String> {
         if self.client.config().mode == Mode::Local {
-            self.client.finish(parse_trace(&json)?);
+            let mut text = Vec::new();
+            append_text(&mut text)?;
+            self.client.finish(unpack(Packed { text: &text, nums })?);
             return Ok(());
         }
         let mut pending = lock(&self.pending);
-        pending.traces.push(json);
-        let wake = pending.traces.len() == BATCH;
-        if !pending.parser_started {
-            pending.parser_started = true;
+        let traces = &mut pending.traces;
+        let text_start = traces.text.len();
+        if let Err(e) = append_text(&mut traces.text) {
+            traces.text.truncate(text_start);
+            return Err(e);
+        }
+        traces.nums.extend_from_slice(nums);
+        traces.ends.push((traces.text.len(), traces.nums.len()));
+        let waiting = traces.len();
+        let wake = waiting == BATCH;
+        if !pending.thread_started {
+            pending.thread_started = true;
             let me = Arc::clone(self);
             if std::thread::Builder::new().name("trulayer-intake".into()).spawn(move || me.run()).is_err() {
-                pending.parser_started = false; // traces stay pending; the next drain finishes them
+                pending.thread_started = false; // traces stay pending; the next drain finishes them
             }
         }
         drop(pending);
         if wake {
             self.ready.notify_one();
+        }
+        if waiting >= MAX_PENDING {
+            self.drain();
         }
         Ok(())
     }
@@ -73,10 +122,12 @@ impl Intake {
     pub fn drain(&self) {
         let _working = lock(&self.working);
         let batch = std::mem::take(&mut lock(&self.pending).traces);
-        self.finish_all(batch);
+        self.finish_all(&batch);
     }
 
     fn run(self: Arc<Self>) {
+        // Swapped with the pending buffers, so both keep their capacity.
+        let mut batch = Traces::default();
         loop {
             {
                 let mut pending = lock(&self.pending);
@@ -86,7 +137,7 @@ impl Intake {
                     }
                     let (p, waited) = self.ready.wait_timeout(pending, LINGER).unwrap_or_else(|e| e.into_inner());
                     pending = p;
-                    if waited.timed_out() && !pending.traces.is_empty() {
+                    if waited.timed_out() && pending.traces.len() > 0 {
                         break;
                     }
                 }
@@ -94,14 +145,15 @@ impl Intake {
             // The lock order of `drain`: working, then pending. A drain may have taken the
             // traces meanwhile; this batch is then empty and the loop waits again.
             let _working = lock(&self.working);
-            let batch = std::mem::take(&mut lock(&self.pending).traces);
-            self.finish_all(batch);
+            std::mem::swap(&mut batch, &mut lock(&self.pending).traces);
+            self.finish_all(&batch);
+            batch.clear();
         }
     }
 
-    fn finish_all(&self, batch: Vec<String>) {
-        for json in batch {
-            match parse_trace(&json) {
+    fn finish_all(&self, batch: &Traces) {
+        for trace in batch.iter() {
+            match unpack(trace) {
                 Ok(record) => {
                     self.client.finish(record);
                 }

@@ -1,209 +1,295 @@
-//! The one crossing per trace: the facade's JSON rendering of a finished trace, turned into
-//! the core's [`TraceRecord`].
+//! The one crossing per trace: the facade's packed rendering of a finished trace
+//! (`lib/crossing.ts`), turned into the core's [`TraceRecord`].
 //!
-//! The format is private to this package (the facade writes it, this module reads it) and
-//! is shaped for cheap production in JS: `JSON.stringify` of plain objects whose unset
-//! fields are absent, timestamps as integer microseconds, and each payload either as
-//! `input` (a string payload, which stays a string on the wire) or `input_json` (a
-//! structured one as JSON text, parsed here so scrubbing reaches the strings inside it).
+//! The format is private to this package and shaped for cheap production in JS: `text` is
+//! every present string of the trace concatenated (UTF-16 code units, as JS holds them), and
+//! `nums` holds every number plus, for each string slot, the slot's length in code units or
+//! -1 when absent, in one fixed order that [`unpack`] reads back. Times are monotonic
+//! milliseconds with one wall-clock anchor per trace; a scope whose id JS never asked for
+//! gets its id here. Payloads arrive as strings or, for structured values, as JSON text that
+//! is parsed so the engine's scrubbing reaches the strings inside and its encoder writes the
+//! wire form.
 
-use std::borrow::Cow;
-use std::collections::BTreeMap;
 use std::time::Duration;
 
-use serde::Deserialize;
 use serde_json::Value;
 use trulayer_core::{ErrorInfo, EventRecord, Level, Metadata, Payload, SpanRecord, SpanType, Timestamp, TraceRecord, Uuid};
 
-#[derive(Deserialize)]
-pub struct TraceIn<'a> {
-    #[serde(borrow)]
-    id: Cow<'a, str>,
-    #[serde(borrow)]
-    name: Cow<'a, str>,
-    #[serde(default, borrow)]
-    session_id: Option<Cow<'a, str>>,
-    #[serde(default, borrow)]
-    external_id: Option<Cow<'a, str>>,
-    #[serde(default, borrow)]
-    user_id: Option<Cow<'a, str>>,
-    #[serde(default, borrow)]
-    input: Option<Cow<'a, str>>,
-    #[serde(default, borrow)]
-    input_json: Option<Cow<'a, str>>,
-    #[serde(default, borrow)]
-    output: Option<Cow<'a, str>>,
-    #[serde(default, borrow)]
-    output_json: Option<Cow<'a, str>>,
-    #[serde(default, borrow)]
-    model: Option<Cow<'a, str>>,
-    #[serde(default)]
-    cost: Option<f64>,
-    #[serde(default, borrow)]
-    error: Option<ErrorIn<'a>>,
-    #[serde(default)]
-    tags: Option<Vec<String>>,
-    #[serde(default)]
-    tag_map: Option<BTreeMap<String, String>>,
-    #[serde(default)]
-    metadata: Option<Metadata>,
-    start_us: i64,
-    elapsed_us: i64,
-    #[serde(default)]
-    sampled: Option<bool>,
-    #[serde(default, borrow)]
-    spans: Option<Vec<SpanIn<'a>>>,
-    #[serde(default, borrow)]
-    events: Option<Vec<EventIn<'a>>>,
+/// A finished trace as it crossed (copied out of JS).
+#[derive(Clone, Copy)]
+pub struct Packed<'a> {
+    pub text: &'a [u16],
+    pub nums: &'a [f64],
 }
 
-/// Repeats the payload fields of `TraceIn` on purpose: `#[serde(flatten)]` would buffer
-/// every field of every span before deserializing it, on the hot path.
-#[derive(Deserialize)]
-struct SpanIn<'a> {
-    #[serde(borrow)]
-    id: Cow<'a, str>,
-    #[serde(default, borrow)]
-    parent: Option<Cow<'a, str>>,
-    #[serde(borrow)]
-    name: Cow<'a, str>,
-    #[serde(default, borrow, rename = "type")]
-    span_type: Option<Cow<'a, str>>,
-    #[serde(default, borrow)]
-    input: Option<Cow<'a, str>>,
-    #[serde(default, borrow)]
-    input_json: Option<Cow<'a, str>>,
-    #[serde(default, borrow)]
-    output: Option<Cow<'a, str>>,
-    #[serde(default, borrow)]
-    output_json: Option<Cow<'a, str>>,
-    #[serde(default, borrow)]
-    model: Option<Cow<'a, str>>,
-    #[serde(default)]
-    prompt_tokens: Option<i64>,
-    #[serde(default)]
-    completion_tokens: Option<i64>,
-    #[serde(default)]
-    cost: Option<f64>,
-    #[serde(default, borrow)]
-    error: Option<ErrorIn<'a>>,
-    #[serde(default)]
-    metadata: Option<Metadata>,
-    start_us: i64,
-    elapsed_us: i64,
+/// Reads the slots of a [`Packed`] trace in order. Every read checks its bounds: a short or
+/// inconsistent trace is an error naming the slot, never a panic.
+struct Reader<'a> {
+    text: &'a [u16],
+    /// The whole text as UTF-8 when it is all ASCII (the common case): converted in one pass,
+    /// then each string is a slice of it.
+    ascii: Option<&'a str>,
+    at: usize,
+    nums: &'a [f64],
+    k: usize,
 }
 
-#[derive(Deserialize)]
-struct ErrorIn<'a> {
-    #[serde(default, borrow)]
-    kind: Option<Cow<'a, str>>,
-    #[serde(borrow)]
-    message: Cow<'a, str>,
+fn malformed(what: &str) -> String {
+    format!("malformed trace from the facade: {what}")
 }
 
-#[derive(Deserialize)]
-struct EventIn<'a> {
-    #[serde(borrow)]
-    id: Cow<'a, str>,
-    #[serde(default, borrow)]
-    span_id: Option<Cow<'a, str>>,
-    #[serde(borrow)]
-    level: Cow<'a, str>,
-    #[serde(borrow)]
-    message: Cow<'a, str>,
-    #[serde(default)]
-    metadata: Option<Metadata>,
-    ts_us: i64,
+/// The text as UTF-8 bytes when every unit is ASCII.
+fn ascii_bytes(units: &[u16]) -> Option<Vec<u8>> {
+    (units.iter().fold(0, |any, &u| any | u) < 0x80).then(|| units.iter().map(|&u| u as u8).collect())
 }
 
-/// Parses the facade's JSON into a record. Errors name what was wrong; they mean a bug in
-/// the facade, never in user data (user values arrive pre-encoded).
-pub fn parse_trace(json: &str) -> Result<TraceRecord, String> {
-    let t: TraceIn<'_> = serde_json::from_str(json).map_err(|e| format!("malformed trace from the facade: {e}"))?;
-    let id = parse_uuid(&t.id)?;
-    let (started_at, ended_at, latency_ms) = times(t.start_us, t.elapsed_us);
-    let spans = t.spans.unwrap_or_default().into_iter().map(span_record).collect::<Result<Vec<_>, _>>()?;
-    let events = t.events.unwrap_or_default().into_iter().map(event_record).collect::<Result<Vec<_>, _>>()?;
-    Ok(TraceRecord {
-        id,
-        project: None,
-        environment: None,
-        session_id: t.session_id.map(Cow::into_owned),
-        external_id: t.external_id.map(Cow::into_owned),
-        user_id: t.user_id.map(Cow::into_owned),
-        name: t.name.into_owned(),
-        input: payload(t.input, t.input_json),
-        output: payload(t.output, t.output_json),
-        model: t.model.map(Cow::into_owned),
-        cost: t.cost,
-        error: t.error.map(error_info),
-        tags: t.tags.unwrap_or_default(),
-        tag_map: t.tag_map.unwrap_or_default(),
-        metadata: t.metadata.unwrap_or_default(),
-        started_at,
-        ended_at: Some(ended_at),
-        latency_ms: Some(latency_ms),
-        spans,
-        events,
-        sampled: t.sampled,
-    })
-}
+impl<'a> Reader<'a> {
+    fn num(&mut self) -> Result<f64, String> {
+        let v = *self.nums.get(self.k).ok_or_else(|| malformed("too few numbers"))?;
+        self.k += 1;
+        Ok(v)
+    }
 
-fn span_record(s: SpanIn<'_>) -> Result<SpanRecord, String> {
-    let (start_time, end_time, latency_ms) = times(s.start_us, s.elapsed_us);
-    Ok(SpanRecord {
-        id: parse_uuid(&s.id)?,
-        parent_span_id: s.parent.as_deref().map(parse_uuid).transpose()?,
-        name: s.name.into_owned(),
-        span_type: SpanType::parse(s.span_type.as_deref().unwrap_or("")),
-        input: payload(s.input, s.input_json),
-        output: payload(s.output, s.output_json),
-        model: s.model.map(Cow::into_owned),
-        prompt_tokens: s.prompt_tokens,
-        completion_tokens: s.completion_tokens,
-        cost: s.cost,
-        error: s.error.map(error_info),
-        metadata: s.metadata.unwrap_or_default(),
-        start_time,
-        end_time: Some(end_time),
-        latency_ms: Some(latency_ms),
-    })
-}
+    /// A count or index; negative means none.
+    fn index(&mut self) -> Result<Option<usize>, String> {
+        let v = self.num()?;
+        Ok((v >= 0.0).then_some(v as usize))
+    }
 
-fn event_record(e: EventIn<'_>) -> Result<EventRecord, String> {
-    Ok(EventRecord {
-        id: parse_uuid(&e.id)?,
-        span_id: e.span_id.as_deref().map(parse_uuid).transpose()?,
-        level: Level::parse(&e.level).ok_or_else(|| format!("unknown event level {:?}", e.level))?,
-        message: e.message.into_owned(),
-        metadata: e.metadata.unwrap_or_default(),
-        timestamp: Timestamp::from_unix_micros(e.ts_us),
-    })
-}
+    /// A string slot; an unpaired surrogate (legal in JS strings) becomes U+FFFD.
+    fn opt_str(&mut self) -> Result<Option<String>, String> {
+        let Some(len) = self.index()? else { return Ok(None) };
+        let range = self.at..self.at + len;
+        let short = || malformed("text shorter than its slots");
+        let s = match self.ascii {
+            Some(ascii) => ascii.get(range).ok_or_else(short)?.to_owned(),
+            None => String::from_utf16_lossy(self.text.get(range).ok_or_else(short)?),
+        };
+        self.at += len;
+        Ok(Some(s))
+    }
 
-fn parse_uuid(s: &str) -> Result<Uuid, String> {
-    Uuid::parse_str(s).map_err(|_| format!("malformed id {s:?} from the facade"))
-}
+    fn str(&mut self, what: &str) -> Result<String, String> {
+        self.opt_str()?.ok_or_else(|| malformed(&format!("{what} is missing")))
+    }
 
-/// Start, end and latency from a wall-clock start and a monotonic duration, so that
-/// end - start always equals the measured latency (as the core's Stopwatch does).
-fn times(start_us: i64, elapsed_us: i64) -> (Timestamp, Timestamp, u64) {
-    let start = Timestamp::from_unix_micros(start_us);
-    let elapsed = Duration::from_micros(elapsed_us.max(0) as u64);
-    (start, start.add(elapsed), elapsed.as_millis() as u64)
-}
+    /// A payload: a string, or JSON text of a structured value (kept as text if it does not
+    /// parse, which JS's JSON.stringify output always does).
+    fn payload(&mut self) -> Result<Option<Payload>, String> {
+        let text = self.opt_str()?;
+        let is_json = self.num()? == 1.0;
+        Ok(text.map(|t| if is_json { serde_json::from_str(&t).unwrap_or(Value::String(t)) } else { Value::String(t) }))
+    }
 
-/// A structured payload (JSON text) wins over a string one; the facade sets only one.
-fn payload(text: Option<Cow<'_, str>>, json: Option<Cow<'_, str>>) -> Option<Payload> {
-    match (json, text) {
-        (Some(json), _) => Some(serde_json::from_str(&json).unwrap_or_else(|_| Value::String(json.into_owned()))),
-        (None, Some(text)) => Some(Value::String(text.into_owned())),
-        (None, None) => None,
+    fn metadata(&mut self) -> Result<Metadata, String> {
+        match self.opt_str()? {
+            None => Ok(Metadata::new()),
+            Some(json) => serde_json::from_str(&json).map_err(|e| malformed(&format!("metadata: {e}"))),
+        }
+    }
+
+    /// A non-negative integer, or `None` for NaN.
+    fn opt_count(&mut self) -> Result<Option<i64>, String> {
+        let v = self.num()?;
+        Ok((!v.is_nan()).then_some(v as i64))
+    }
+
+    /// A span reference: an index among the ended spans, or an id.
+    fn span_ref(&mut self) -> Result<SpanRef, String> {
+        let index = self.index()?;
+        let id = self.opt_str()?;
+        Ok(match (index, id) {
+            (Some(i), _) => SpanRef::Index(i),
+            (None, Some(id)) => SpanRef::Id(parse_uuid(&id)?),
+            (None, None) => SpanRef::None,
+        })
     }
 }
 
-fn error_info(e: ErrorIn<'_>) -> ErrorInfo {
-    ErrorInfo::new(e.kind.as_deref(), e.message.into_owned())
+enum SpanRef {
+    None,
+    Index(usize),
+    Id(Uuid),
+}
+
+impl SpanRef {
+    fn resolve(&self, spans: &[SpanRecord]) -> Result<Option<Uuid>, String> {
+        match *self {
+            SpanRef::None => Ok(None),
+            SpanRef::Id(id) => Ok(Some(id)),
+            SpanRef::Index(i) => spans.get(i).map(|s| Some(s.id)).ok_or_else(|| malformed("span index out of range")),
+        }
+    }
+}
+
+/// The fields every scope has, in the order `common()` of crossing.ts writes them.
+struct Common {
+    id: Uuid,
+    name: String,
+    start: Timestamp,
+    end: Timestamp,
+    latency_ms: u64,
+    cost: Option<f64>,
+    input: Option<Payload>,
+    output: Option<Payload>,
+    model: Option<String>,
+    error: Option<ErrorInfo>,
+    metadata: Metadata,
+}
+
+fn common(r: &mut Reader<'_>, anchor_ms: f64) -> Result<Common, String> {
+    let start_mono = r.num()?;
+    let end_mono = r.num()?;
+    let cost = r.num()?;
+    let id = r.opt_str()?;
+    let start_us = wall_micros(anchor_ms, start_mono);
+    let id = match id {
+        Some(id) => parse_uuid(&id)?,
+        None => id_at(start_us / 1000),
+    };
+    let name = r.str("name")?;
+    let input = r.payload()?;
+    let output = r.payload()?;
+    let model = r.opt_str()?;
+    let error_kind = r.opt_str()?;
+    let error = r.opt_str()?.map(|message| ErrorInfo::new(error_kind.as_deref(), message));
+    let metadata = r.metadata()?;
+    // Start plus the monotonic duration, so end - start always equals the measured latency
+    // (as the core's Stopwatch does).
+    let start = Timestamp::from_unix_micros(start_us);
+    let elapsed = Duration::from_micros(((end_mono - start_mono) * 1000.0).round().max(0.0) as u64);
+    Ok(Common {
+        id,
+        name,
+        start,
+        end: start.add(elapsed),
+        latency_ms: elapsed.as_millis() as u64,
+        cost: (!cost.is_nan()).then_some(cost),
+        input,
+        output,
+        model,
+        error,
+        metadata,
+    })
+}
+
+fn wall_micros(anchor_ms: f64, mono_ms: f64) -> i64 {
+    ((anchor_ms + mono_ms) * 1000.0).round() as i64
+}
+
+/// A UUIDv7 for a scope that started at Unix milliseconds `ms` (so ids sort by start, like
+/// the ones JS makes): 48 bits of time, then 74 random bits.
+fn id_at(ms: i64) -> Uuid {
+    let mut bytes = fastrand::u128(..).to_be_bytes();
+    bytes[..6].copy_from_slice(&(ms.max(0) as u64).to_be_bytes()[2..]);
+    bytes[6] = 0x70 | (bytes[6] & 0x0f); // version 7
+    bytes[8] = 0x80 | (bytes[8] & 0x3f); // RFC 4122 variant
+    Uuid::from_bytes(bytes)
+}
+
+fn parse_uuid(s: &str) -> Result<Uuid, String> {
+    Uuid::parse_str(s).map_err(|_| malformed(&format!("id {s:?}")))
+}
+
+fn span_record(r: &mut Reader<'_>, anchor_ms: f64) -> Result<(SpanRecord, SpanRef), String> {
+    let c = common(r, anchor_ms)?;
+    let prompt_tokens = r.opt_count()?;
+    let completion_tokens = r.opt_count()?;
+    let parent = r.span_ref()?;
+    let span_type = SpanType::parse(&r.str("span type")?);
+    let record = SpanRecord {
+        id: c.id,
+        parent_span_id: None,
+        name: c.name,
+        span_type,
+        input: c.input,
+        output: c.output,
+        model: c.model,
+        prompt_tokens,
+        completion_tokens,
+        cost: c.cost,
+        error: c.error,
+        metadata: c.metadata,
+        start_time: c.start,
+        end_time: Some(c.end),
+        latency_ms: Some(c.latency_ms),
+    };
+    Ok((record, parent))
+}
+
+fn event_record(r: &mut Reader<'_>, anchor_ms: f64) -> Result<(EventRecord, SpanRef), String> {
+    let ts_us = wall_micros(anchor_ms, r.num()?);
+    let span = r.span_ref()?;
+    let level = r.str("event level")?;
+    let level = Level::parse(&level).ok_or_else(|| malformed(&format!("event level {level:?}")))?;
+    let record = EventRecord {
+        id: id_at(ts_us / 1000),
+        span_id: None,
+        level,
+        message: r.str("event message")?,
+        metadata: r.metadata()?,
+        timestamp: Timestamp::from_unix_micros(ts_us),
+    };
+    Ok((record, span))
+}
+
+/// Reads a packed trace back into a record. Errors mean a bug in the facade, never in user
+/// data (every user string arrives as a slot of its own).
+pub fn unpack(p: Packed<'_>) -> Result<TraceRecord, String> {
+    let ascii = ascii_bytes(p.text);
+    let ascii = ascii.as_deref().map(|b| std::str::from_utf8(b).expect("ASCII is UTF-8"));
+    let r = &mut Reader { text: p.text, ascii, at: 0, nums: p.nums, k: 0 };
+    let anchor_ms = r.num()?;
+    let sampled = r.index()?.map(|v| v == 1);
+    let c = common(r, anchor_ms)?;
+    let session_id = r.opt_str()?;
+    let external_id = r.opt_str()?;
+    let user_id = r.opt_str()?;
+    let tags = (0..r.index()?.unwrap_or(0)).map(|_| r.str("tag")).collect::<Result<Vec<_>, _>>()?;
+    let tag_map = (0..r.index()?.unwrap_or(0)).map(|_| Ok((r.str("tag key")?, r.str("tag value")?))).collect::<Result<_, String>>()?;
+    let span_count = r.index()?.unwrap_or(0);
+    let mut spans = Vec::with_capacity(span_count);
+    let mut parents = Vec::with_capacity(span_count);
+    for _ in 0..span_count {
+        let (span, parent) = span_record(r, anchor_ms)?;
+        spans.push(span);
+        parents.push(parent);
+    }
+    for (i, parent) in parents.iter().enumerate() {
+        spans[i].parent_span_id = parent.resolve(&spans)?;
+    }
+    let mut events = Vec::new();
+    for _ in 0..r.index()?.unwrap_or(0) {
+        let (mut event, span) = event_record(r, anchor_ms)?;
+        event.span_id = span.resolve(&spans)?;
+        events.push(event);
+    }
+    if r.k != p.nums.len() || r.at != p.text.len() {
+        return Err(malformed("unread slots at the end"));
+    }
+    Ok(TraceRecord {
+        id: c.id,
+        project: None,
+        environment: None,
+        session_id,
+        external_id,
+        user_id,
+        name: c.name,
+        input: c.input,
+        output: c.output,
+        model: c.model,
+        cost: c.cost,
+        error: c.error,
+        tags,
+        tag_map,
+        metadata: c.metadata,
+        started_at: c.start,
+        ended_at: Some(c.end),
+        latency_ms: Some(c.latency_ms),
+        spans,
+        events,
+        sampled,
+    })
 }
 
 #[cfg(test)]
@@ -211,38 +297,104 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    /// Builds a packed trace slot by slot, as crossing.ts does.
+    #[derive(Default)]
+    struct Packer {
+        text: Vec<u16>,
+        nums: Vec<f64>,
+    }
+
+    impl Packer {
+        fn num(&mut self, v: f64) -> &mut Self {
+            self.nums.push(v);
+            self
+        }
+        fn str(&mut self, s: Option<&str>) -> &mut Self {
+            match s {
+                None => self.num(-1.0),
+                Some(s) => {
+                    self.text.extend(s.encode_utf16());
+                    self.num(s.encode_utf16().count() as f64)
+                }
+            }
+        }
+        /// start, end, cost, id, name, input, output, model, error kind, error message, metadata
+        fn common(&mut self, start: f64, end: f64, id: Option<&str>, name: &str) -> &mut Self {
+            self.num(start).num(end).num(f64::NAN).str(id).str(Some(name));
+            self.str(None).num(0.0).str(None).num(0.0).str(None).str(None).str(None).str(None)
+        }
+        fn unpack(&self) -> Result<TraceRecord, String> {
+            unpack(Packed { text: &self.text, nums: &self.nums })
+        }
+    }
+
+    const ANCHOR: f64 = 1_700_000_000_000.0;
+
     #[test]
     fn a_nested_trace_crosses_with_every_field() {
-        let text = r#"{"id":"01900000-0000-7000-8000-000000000001","name":"t","session_id":"s1",
-            "input_json":"{\"q\":\"why?\"}","output":"because","error":{"kind":"TypeError","message":"boom"},
-            "tags":["beta"],"tag_map":{"tier":"pro"},"metadata":{"k":1},"start_us":1700000000000000,
-            "elapsed_us":2500,"sampled":false,
-            "spans":[{"id":"01900000-0000-7000-8000-000000000002","parent":null,"name":"gen","type":"llm",
-              "input":"hi","prompt_tokens":3,"completion_tokens":4,"cost":0.5,"metadata":{},
-              "start_us":1700000000000100,"elapsed_us":1000}],
-            "events":[{"id":"01900000-0000-7000-8000-000000000003","span_id":"01900000-0000-7000-8000-000000000002",
-              "level":"warn","message":"m","ts_us":1700000000000200}]}"#;
-        let t = parse_trace(text).unwrap();
-        assert_eq!(t.input, Some(json!({"q": "why?"})));
-        assert_eq!(t.output, Some(json!("because")));
+        let mut p = Packer::default();
+        p.num(ANCHOR).num(0.0); // anchor, sampled = false
+        p.num(10.0).num(12.5).num(0.25).str(Some("01900000-0000-7000-8000-000000000001")).str(Some("t"));
+        p.str(Some("{\"q\":\"why?\"}")).num(1.0).str(Some("because")).num(0.0).str(Some("gpt")).str(Some("TypeError")).str(Some("boom"));
+        p.str(Some("{\"k\":1}"));
+        p.str(Some("s1")).str(None).str(Some("u1"));
+        p.num(1.0).str(Some("beta")).num(1.0).str(Some("tier")).str(Some("pro"));
+        p.num(2.0);
+        // span 0: the child, ended first, whose parent is span 1 (by index)
+        p.common(11.0, 11.5, None, "child").num(3.0).num(f64::NAN).num(1.0).str(None).str(Some("llm"));
+        // span 1: directly under the trace
+        p.common(10.5, 12.0, None, "parent").num(f64::NAN).num(f64::NAN).num(-1.0).str(None).str(Some("agent"));
+        p.num(1.0).num(11.2).num(0.0).str(None).str(Some("warn")).str(Some("m")).str(None);
+        let t = p.unpack().unwrap();
+        assert_eq!(t.id.to_string(), "01900000-0000-7000-8000-000000000001");
+        assert_eq!((t.input.clone(), t.output.clone()), (Some(json!({"q": "why?"})), Some(json!("because"))));
         assert_eq!(t.error.as_ref().unwrap().to_wire(), "TypeError: boom");
-        assert_eq!((t.latency_ms, t.sampled), (Some(2), Some(false)));
+        assert_eq!((t.cost, t.sampled, t.latency_ms), (Some(0.25), Some(false), Some(2)));
+        assert_eq!(t.started_at.unix_micros(), 1_700_000_000_010_000);
         assert_eq!(t.ended_at.unwrap().unix_micros() - t.started_at.unix_micros(), 2500);
-        let s = &t.spans[0];
-        assert_eq!((s.span_type.as_str(), s.prompt_tokens, s.completion_tokens), ("llm", Some(3), Some(4)));
-        assert_eq!(t.events[0].span_id, Some(s.id));
+        assert_eq!((t.session_id.as_deref(), t.user_id.as_deref(), t.external_id.as_deref()), (Some("s1"), Some("u1"), None));
+        assert_eq!((t.tags.clone(), t.tag_map.get("tier").cloned()), (vec!["beta".to_owned()], Some("pro".to_owned())));
+        assert_eq!(t.metadata.get("k"), Some(&json!(1)));
+        let (child, parent) = (&t.spans[0], &t.spans[1]);
+        assert_eq!((child.span_type.as_str(), child.prompt_tokens, child.completion_tokens), ("llm", Some(3), None));
+        assert_eq!(child.parent_span_id, Some(parent.id));
+        assert_eq!(parent.parent_span_id, None);
+        assert_eq!(t.events[0].span_id, Some(child.id));
+        assert_eq!(t.events[0].timestamp.unix_micros(), 1_700_000_000_011_200);
     }
 
     #[test]
-    fn a_string_payload_that_looks_like_json_stays_a_string() {
-        assert_eq!(payload(Some("{\"a\":1}".into()), None), Some(json!("{\"a\":1}")));
-        assert_eq!(payload(None, Some("[1,2]".into())), Some(json!([1, 2])));
-        assert_eq!(payload(None, None), None);
+    fn ids_made_here_are_v7_and_carry_the_start_time() {
+        let mut p = Packer::default();
+        p.num(ANCHOR).num(-1.0).common(5.0, 6.0, None, "t").str(None).str(None).str(None).num(0.0).num(0.0).num(0.0).num(0.0);
+        let t = p.unpack().unwrap();
+        assert_eq!(t.id.get_version_num(), 7);
+        let ms = u64::from_be_bytes([0, 0, t.id.as_bytes()[0], t.id.as_bytes()[1], t.id.as_bytes()[2], t.id.as_bytes()[3], t.id.as_bytes()[4], t.id.as_bytes()[5]]);
+        assert_eq!(ms, 1_700_000_000_005);
+        assert_eq!(t.sampled, None);
+    }
+
+    #[test]
+    fn strings_keep_non_ascii_text_and_a_string_payload_that_looks_like_json_stays_a_string() {
+        let mut p = Packer::default();
+        p.num(ANCHOR).num(-1.0).num(0.0).num(1.0).num(f64::NAN).str(None).str(Some("名前 ✓"));
+        p.str(Some("{\"a\":1}")).num(0.0).str(Some("[1,2]")).num(1.0);
+        p.str(None).str(None).str(None).str(None).str(None).str(None).str(None).num(0.0).num(0.0).num(0.0).num(0.0);
+        let t = p.unpack().unwrap();
+        assert_eq!(t.name, "名前 ✓");
+        assert_eq!((t.input, t.output), (Some(json!("{\"a\":1}")), Some(json!([1, 2]))));
+        let lone = [0xd800u16];
+        assert_eq!(Reader { text: &lone, ascii: None, at: 0, nums: &[1.0], k: 0 }.opt_str().unwrap().as_deref(), Some("\u{fffd}"));
     }
 
     #[test]
     fn malformed_input_is_an_error_not_a_panic() {
-        assert!(parse_trace("{").is_err());
-        assert!(parse_trace(r#"{"id":"nope","name":"t","start_us":0,"elapsed_us":0}"#).unwrap_err().contains("malformed id"));
+        assert!(unpack(Packed { text: &[], nums: &[] }).unwrap_err().contains("too few numbers"));
+        let mut p = Packer::default();
+        p.num(ANCHOR).num(-1.0).common(0.0, 1.0, Some("nope"), "t");
+        assert!(p.unpack().unwrap_err().contains("id \"nope\""));
+        let mut p = Packer::default();
+        p.num(ANCHOR).num(-1.0).num(0.0).num(1.0).num(f64::NAN).str(None).num(99.0);
+        assert!(p.unpack().unwrap_err().contains("text shorter"));
     }
 }

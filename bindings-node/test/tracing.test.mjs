@@ -156,6 +156,35 @@ describe('trace and span scopes', () => {
     assert.deepEqual(last().spans, []);
   });
 
+  it('sends the ids JS handed out, and links to spans that were still open when the trace ended', () => {
+    let traceId;
+    let openId;
+    let childId;
+    let open;
+    tl.trace('links', (trace) => {
+      traceId = trace.id;
+      open = trace.startSpan('outlives', 'agent');
+      open.span('inner', (child) => {
+        childId = child.id;
+        assert.equal(child.parentId, open.id);
+      });
+      open.event('still running', { level: 'info' });
+      openId = open.id;
+      trace.span('plain', () => {});
+    });
+    open.end();
+    const t = last();
+    assert.equal(t.id, traceId);
+    const byName = Object.fromEntries(t.spans.map((s) => [s.name, s]));
+    assert.deepEqual(Object.keys(byName).sort(), ['inner', 'plain']);
+    assert.equal(byName.inner.id, childId);
+    assert.equal(byName.inner.parent_span_id, openId);
+    assert.equal(t.events[0].span_id, openId);
+    assert.equal(new Set([t.id, byName.inner.id, byName.plain.id, t.events[0].id]).size, 4);
+    // Ids made when the trace crossed carry their scope's start time, like the ones JS makes.
+    for (const s of t.spans) assert.ok(Math.abs(parseInt(s.id.replace('-', '').slice(0, 12), 16) - Date.parse(s.start_time)) <= 1, s.id);
+  });
+
   it('gives ids that are UUIDv7 and timestamps with microseconds', () => {
     tl.trace('ids', (t) => t.span('s', () => {}));
     const t = last();
