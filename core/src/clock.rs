@@ -39,22 +39,50 @@ impl Timestamp {
         Some(Timestamp(d.as_micros() as i64))
     }
 
-    /// Appends `YYYY-MM-DDTHH:MM:SS.ffffffZ`.
-    pub fn write_rfc3339(self, out: &mut String) {
-        use std::fmt::Write;
-        let t = if self.0 >= 0 {
-            UNIX_EPOCH + Duration::from_micros(self.0 as u64)
-        } else {
-            UNIX_EPOCH // pre-1970 clocks are a misconfigured host; clamp rather than panic
-        };
-        let _ = write!(out, "{}", humantime::format_rfc3339_micros(t));
+    /// Formats `YYYY-MM-DDTHH:MM:SS.ffffffZ` into `buf` (no allocation: encoding writes eight
+    /// of these per trace). Instants before 1970 (a misconfigured host) are clamped to 1970.
+    pub fn format_rfc3339<'b>(self, buf: &'b mut [u8; 27]) -> &'b str {
+        let micros = self.0.max(0) as u64;
+        let secs = micros / 1_000_000;
+        let (year, month, day) = civil_from_days((secs / 86_400) as i64);
+        let sod = secs % 86_400;
+        let fields: [(usize, u64, usize); 7] = [
+            (0, year as u64, 4),
+            (5, month as u64, 2),
+            (8, day as u64, 2),
+            (11, sod / 3600, 2),
+            (14, sod / 60 % 60, 2),
+            (17, sod % 60, 2),
+            (20, micros % 1_000_000, 6),
+        ];
+        *buf = *b"0000-00-00T00:00:00.000000Z";
+        for (at, mut value, width) in fields {
+            for i in (at..at + width).rev() {
+                buf[i] = b'0' + (value % 10) as u8;
+                value /= 10;
+            }
+        }
+        std::str::from_utf8(buf).expect("ASCII digits and separators")
     }
 
     pub fn to_rfc3339(self) -> String {
-        let mut s = String::with_capacity(27);
-        self.write_rfc3339(&mut s);
-        s
+        self.format_rfc3339(&mut [0; 27]).to_owned()
     }
+}
+
+/// (year, month, day) of a day count since 1970-01-01, in the proleptic Gregorian calendar
+/// (Howard Hinnant's `civil_from_days`).
+fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    (year, month, day)
 }
 
 /// Measures elapsed time with the monotonic clock, anchored to the wall-clock start.
@@ -89,6 +117,26 @@ mod tests {
         let t = Timestamp::from_unix_micros(1_700_000_000_000_001);
         assert_eq!(t.to_rfc3339(), "2023-11-14T22:13:20.000001Z");
         assert_eq!(Timestamp::from_unix_micros(0).to_rfc3339(), "1970-01-01T00:00:00.000000Z");
+    }
+
+    #[test]
+    fn hand_formatting_agrees_with_humantime_across_calendar_edges() {
+        let days = |d: u64| d * 86_400 * 1_000_000;
+        let mut samples = vec![0, 1, 999_999, days(59), days(365 * 30 + 7), 4_102_444_799_999_999, 4_102_444_800_000_000];
+        // 2024-02-29 (leap day), 2100-03-01 (not a leap year), 2000-02-29 (a leap year).
+        samples.extend([1_709_164_800_123_456, 4_107_542_400_000_001, 951_782_400_500_000]);
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        for _ in 0..10_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            samples.push(x % 8_000_000_000_000_000); // up to about 2223
+        }
+        for micros in samples {
+            let want = humantime::format_rfc3339_micros(UNIX_EPOCH + Duration::from_micros(micros)).to_string();
+            assert_eq!(Timestamp::from_unix_micros(micros as i64).to_rfc3339(), want, "{micros}");
+        }
+        assert_eq!(Timestamp::from_unix_micros(-5).to_rfc3339(), "1970-01-01T00:00:00.000000Z");
     }
 
     #[test]

@@ -10,6 +10,8 @@ use std::borrow::Cow;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
+use crate::clock::Timestamp;
+use crate::ids::Uuid;
 use crate::limits::{truncate_bytes, truncate_chars, Limits};
 use crate::model::{EventRecord, Payload, SpanRecord, TraceRecord};
 
@@ -27,9 +29,29 @@ pub struct Cuts {
     pub dropped_tags: u64,
 }
 
+/// An id written straight from a stack buffer (no `String` per id).
+#[derive(Clone, Copy)]
+struct WireId(Uuid);
+
+impl Serialize for WireId {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.0.hyphenated().encode_lower(&mut Uuid::encode_buffer()))
+    }
+}
+
+/// A timestamp written straight from a stack buffer.
+#[derive(Clone, Copy)]
+struct WireTime(Timestamp);
+
+impl Serialize for WireTime {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.0.format_rfc3339(&mut [0; 27]))
+    }
+}
+
 #[derive(Serialize)]
 struct WireTrace<'a> {
-    id: String,
+    id: WireId,
     project_id: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     environment: Option<&'a str>,
@@ -46,8 +68,8 @@ struct WireTrace<'a> {
     error: Option<String>,
     tags: Value,
     metadata: &'a Map<String, Value>,
-    started_at: String,
-    ended_at: Option<String>,
+    started_at: WireTime,
+    ended_at: Option<WireTime>,
     spans: Vec<WireSpan<'a>>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     events: Vec<WireEvent<'a>>,
@@ -55,9 +77,9 @@ struct WireTrace<'a> {
 
 #[derive(Serialize)]
 struct WireSpan<'a> {
-    id: String,
-    trace_id: &'a str,
-    parent_span_id: Option<String>,
+    id: WireId,
+    trace_id: WireId,
+    parent_span_id: Option<WireId>,
     name: &'a str,
     #[serde(rename = "type")]
     span_type: &'a str,
@@ -70,18 +92,18 @@ struct WireSpan<'a> {
     prompt_tokens: Option<i64>,
     completion_tokens: Option<i64>,
     metadata: &'a Map<String, Value>,
-    start_time: String,
-    end_time: Option<String>,
+    start_time: WireTime,
+    end_time: Option<WireTime>,
 }
 
 #[derive(Serialize)]
 struct WireEvent<'a> {
-    id: String,
-    span_id: Option<String>,
+    id: WireId,
+    span_id: Option<WireId>,
     level: &'static str,
     message: Cow<'a, str>,
     metadata: &'a Map<String, Value>,
-    timestamp: String,
+    timestamp: WireTime,
 }
 
 /// Writes numbers the same way whichever language produced them: JavaScript has no integer
@@ -101,8 +123,8 @@ impl serde_json::ser::Formatter for PortableNumbers {
     }
 }
 
-fn to_portable_json<T: Serialize + ?Sized>(value: &T) -> Vec<u8> {
-    let mut out = Vec::with_capacity(256);
+fn to_portable_json<T: Serialize + ?Sized>(value: &T, size_hint: usize) -> Vec<u8> {
+    let mut out = Vec::with_capacity(size_hint);
     let mut ser = serde_json::Serializer::with_formatter(&mut out, PortableNumbers);
     value.serialize(&mut ser).expect("wire values always serialize");
     out
@@ -112,7 +134,7 @@ fn to_portable_json<T: Serialize + ?Sized>(value: &T) -> Vec<u8> {
 pub fn payload_text<'a>(p: &'a Payload, limits: &Limits, cuts: &mut Cuts) -> Cow<'a, str> {
     let text: Cow<'a, str> = match p {
         Value::String(s) => Cow::Borrowed(s.as_str()),
-        other => Cow::Owned(String::from_utf8(to_portable_json(other)).expect("serde_json writes UTF-8")),
+        other => Cow::Owned(String::from_utf8(to_portable_json(other, 128)).expect("serde_json writes UTF-8")),
     };
     bounded(text, limits.max_field_bytes, cuts)
 }
@@ -158,11 +180,11 @@ fn tags_value(t: &TraceRecord, limits: &Limits, cuts: &mut Cuts) -> Value {
     Value::Object(map)
 }
 
-fn span_wire<'a>(s: &'a SpanRecord, trace_id: &'a str, limits: &Limits, cuts: &mut Cuts) -> WireSpan<'a> {
+fn span_wire<'a>(s: &'a SpanRecord, trace_id: WireId, limits: &Limits, cuts: &mut Cuts) -> WireSpan<'a> {
     WireSpan {
-        id: s.id.to_string(),
+        id: WireId(s.id),
         trace_id,
-        parent_span_id: s.parent_span_id.map(|p| p.to_string()),
+        parent_span_id: s.parent_span_id.map(WireId),
         name: &s.name,
         span_type: s.span_type.as_str(),
         input: s.input.as_ref().map(|p| payload_text(p, limits, cuts)),
@@ -174,26 +196,26 @@ fn span_wire<'a>(s: &'a SpanRecord, trace_id: &'a str, limits: &Limits, cuts: &m
         prompt_tokens: s.prompt_tokens,
         completion_tokens: s.completion_tokens,
         metadata: &s.metadata,
-        start_time: s.start_time.to_rfc3339(),
-        end_time: s.end_time.map(|t| t.to_rfc3339()),
+        start_time: WireTime(s.start_time),
+        end_time: s.end_time.map(WireTime),
     }
 }
 
 fn event_wire<'a>(e: &'a EventRecord, limits: &Limits, cuts: &mut Cuts) -> WireEvent<'a> {
     WireEvent {
-        id: e.id.to_string(),
-        span_id: e.span_id.map(|s| s.to_string()),
+        id: WireId(e.id),
+        span_id: e.span_id.map(WireId),
         level: e.level.as_str(),
         message: bounded(Cow::Borrowed(&e.message), limits.max_field_bytes, cuts),
         metadata: &e.metadata,
-        timestamp: e.timestamp.to_rfc3339(),
+        timestamp: WireTime(e.timestamp),
     }
 }
 
 /// Renders one trace as its wire JSON object.
 pub fn encode_trace(t: &TraceRecord, defaults: TraceDefaults<'_>, limits: &Limits) -> (Vec<u8>, Cuts) {
     let mut cuts = Cuts::default();
-    let trace_id = t.id.to_string();
+    let trace_id = WireId(t.id);
     let session_id = t.session_id.as_deref().map(|s| {
         let mut s = s.to_owned();
         if truncate_chars(&mut s, limits.max_session_chars) {
@@ -201,10 +223,10 @@ pub fn encode_trace(t: &TraceRecord, defaults: TraceDefaults<'_>, limits: &Limit
         }
         Cow::<str>::Owned(s)
     });
-    let spans = t.spans.iter().map(|s| span_wire(s, &trace_id, limits, &mut cuts)).collect();
+    let spans = t.spans.iter().map(|s| span_wire(s, trace_id, limits, &mut cuts)).collect();
     let events = t.events.iter().map(|e| event_wire(e, limits, &mut cuts)).collect();
     let wire = WireTrace {
-        id: trace_id.clone(),
+        id: trace_id,
         project_id: t.project.as_deref().unwrap_or(defaults.project),
         environment: Some(t.environment.as_deref().unwrap_or(defaults.environment)).filter(|e| !e.is_empty()),
         session_id,
@@ -219,12 +241,13 @@ pub fn encode_trace(t: &TraceRecord, defaults: TraceDefaults<'_>, limits: &Limit
         error: error_text(&t.error, limits, &mut cuts),
         tags: tags_value(t, limits, &mut cuts),
         metadata: &t.metadata,
-        started_at: t.started_at.to_rfc3339(),
-        ended_at: t.ended_at.map(|e| e.to_rfc3339()),
+        started_at: WireTime(t.started_at),
+        ended_at: t.ended_at.map(WireTime),
         spans,
         events,
     };
-    (to_portable_json(&wire), cuts)
+    // The record's size estimate is close to its encoded size: one allocation, no regrowth.
+    (to_portable_json(&wire, t.approx_bytes() + 512), cuts)
 }
 
 /// Joins already-encoded traces into one `{"traces":[...]}` request body.
@@ -244,8 +267,6 @@ pub fn batch_body<'a>(traces: impl IntoIterator<Item = &'a [u8]>) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::clock::Timestamp;
-    use crate::ids::Uuid;
     use crate::model::{ErrorInfo, SpanType};
     use serde_json::json;
 
