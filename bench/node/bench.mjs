@@ -91,6 +91,11 @@ async function main() {
     console.log(
       `ratio (otel / trulayer): record ${(o.recordUs / t.recordUs).toFixed(1)}x, main thread ${(o.mainUs / t.mainUs).toFixed(1)}x, process CPU ${(o.cpuUs / t.cpuUs).toFixed(1)}x`,
     );
+    // For `make bench`'s cross-language table: language, implementation, main-thread µs, CPU µs.
+    const label = { trulayer: '@trulayer/sdk', otel: '@opentelemetry/sdk-trace-base' };
+    for (const [name, r] of Object.entries(results)) {
+      console.log(`BENCH|node|${label[name] ?? name}|${r.mainUs.toFixed(2)}|${r.cpuUs.toFixed(2)}`);
+    }
   } finally {
     sink.stop();
   }
