@@ -10,10 +10,14 @@ use pyo3::prelude::*;
 use trulayer_core::{Client as CoreClient, Config, ErrorKind, ErrorReport, Mode};
 
 use crate::errors::ReportQueue;
+use crate::records::Trace;
+use crate::shared::Hooks;
 
 #[pyclass(module = "trulayer._native", frozen)]
 pub struct Client {
     pub core: CoreClient,
+    /// The user's callables, shared with every trace of this client.
+    pub hooks: Arc<Hooks>,
     reports: Arc<ReportQueue>,
 }
 
@@ -25,7 +29,13 @@ impl Client {
     /// `options` holds only what the user passed explicitly, as strings; the core reads the
     /// `TRULAYER_*` environment for the rest and validates everything with its own messages.
     #[new]
-    fn new(options: HashMap<String, String>) -> PyResult<Self> {
+    #[pyo3(signature = (options, scrub_fn=None, metadata_validator=None, sampler=None))]
+    fn new(
+        options: HashMap<String, String>,
+        scrub_fn: Option<Py<PyAny>>,
+        metadata_validator: Option<Py<PyAny>>,
+        sampler: Option<Py<PyAny>>,
+    ) -> PyResult<Self> {
         let mut builder = Config::builder();
         for (key, value) in &options {
             builder.set(key, value).map_err(|e| PyValueError::new_err(e.to_string()))?;
@@ -35,7 +45,24 @@ impl Client {
         let reports = Arc::new(ReportQueue::default());
         let sink = reports.clone();
         core.on_error(Arc::new(move |r: &ErrorReport| sink.push(r)));
-        Ok(Client { core, reports })
+        let hooks = Arc::new(Hooks { scrub_fn, metadata_validator, sampler });
+        Ok(Client { core, hooks, reports })
+    }
+
+    /// `TruLayerClient.trace`: a new trace (not yet current: `with` makes it so).
+    #[pyo3(signature = (name, session_id=None, metadata=None, *, user_id=None, tags=None))]
+    fn trace<'py>(
+        &self,
+        py: Python<'py>,
+        name: String,
+        session_id: Option<String>,
+        metadata: Option<&Bound<'py, PyAny>>,
+        user_id: Option<String>,
+        tags: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, Trace>> {
+        let trace = Bound::new(py, Trace::start(&self.core, &self.hooks, name, session_id))?;
+        Trace::apply_options(&trace, metadata, user_id, tags)?;
+        Ok(trace)
     }
 
     #[getter]

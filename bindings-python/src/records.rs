@@ -1,5 +1,6 @@
-//! The trace and span being recorded. Python subclasses these (`TraceContext`,
-//! `SpanContext`) to add the context-manager protocol and the context variables.
+//! `TraceContext` and `SpanContext`, the public classes: the records being filled and the
+//! (sync and async) context-manager protocol that makes them current. Everything on the hot
+//! path is native: entering, leaving, starting a span and the setters cost one call each.
 //!
 //! Setters convert the user's value immediately (running `scrub_fn` over nested strings and
 //! `metadata_validator` over metadata, on the calling thread). A span's record joins its
@@ -10,94 +11,39 @@ use std::sync::{Arc, Mutex};
 
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
-use pyo3::exceptions::PyBaseException;
-use pyo3::types::{PyDict, PyString};
-use trulayer_core::model::{ErrorInfo, EventRecord, FailureType, Level, Metadata, Payload, SpanRecord, SpanType, TraceRecord};
-use trulayer_core::{Client as CoreClient, ErrorKind, ErrorReport, Finished, Stopwatch, Uuid};
+use pyo3::types::{PyDict, PyString, PyTuple};
+use trulayer_core::model::{FailureType, SpanRecord, SpanType, TraceRecord};
+use trulayer_core::{Client as CoreClient, ErrorKind, Finished};
+
+use crate::clock::{new_span, new_trace, Anchor, Started};
 
 use crate::client::Client;
-use crate::convert::{to_value, type_name, Scrubber};
+use crate::scope::{vars, Ready};
+use crate::shared::{Hooks, TraceShared};
 
-/// What the spans and events of one trace share with it.
-struct TraceShared {
-    client: CoreClient,
-    trace_id: Uuid,
-    scrub_fn: Option<Py<PyAny>>,
-    metadata_validator: Option<Py<PyAny>>,
-    spans: Mutex<Vec<SpanRecord>>,
-    events: Mutex<Vec<EventRecord>>,
-    /// Set when the trace was handed to the core; later spans are counted as late.
-    finished: AtomicBool,
-}
-
-impl TraceShared {
-    fn payload(&self, py: Python<'_>, value: &Bound<'_, PyAny>) -> Payload {
-        let func = self.scrub_fn.as_ref().map(|f| f.bind(py));
-        let mut scrub = Scrubber::new(func);
-        let out = to_value(value, &mut scrub);
-        if let Some(why) = scrub.failed {
-            self.report(ErrorKind::Scrub, format!("scrub_fn failed, the value was replaced: {why}"));
-        }
-        out
-    }
-
-    fn report(&self, kind: ErrorKind, message: String) {
-        self.client.report(ErrorReport { kind, message, status: None, trace_ids: vec![self.trace_id] });
-    }
-
-    /// Merges `kwargs` into `into` unless the metadata validator rejects them.
-    fn merge_metadata(&self, py: Python<'_>, into: &mut Metadata, kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<()> {
-        let Some(kwargs) = kwargs else { return Ok(()) };
-        if let Some(validator) = &self.metadata_validator {
-            let verdict = validator.bind(py).call1((kwargs.copy()?,)).and_then(|v| v.is_truthy());
-            let rejected = match verdict {
-                Ok(true) => None,
-                Ok(false) => Some("metadata_validator rejected the metadata; it was dropped".to_owned()),
-                Err(e) => Some(format!("metadata_validator raised {e}; the metadata was dropped")),
-            };
-            if let Some(message) = rejected {
-                self.report(ErrorKind::Metadata, message);
-                return Ok(());
-            }
-        }
-        let mut plain = Scrubber::new(None);
-        for (k, v) in kwargs.iter() {
-            let key = k.cast::<PyString>().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|_| k.to_string());
-            into.insert(key, to_value(&v, &mut plain));
-        }
-        Ok(())
-    }
-
-    fn error(&self, py: Python<'_>, err: &Bound<'_, PyAny>) -> ErrorInfo {
-        let (kind, message) = if err.cast::<PyBaseException>().is_ok() {
-            (Some(type_name(err)), err.str().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default())
-        } else {
-            (None, err.str().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default())
-        };
-        let message = match self.payload(py, &PyString::new(py, &message)) {
-            serde_json::Value::String(s) => s,
-            other => other.to_string(),
-        };
-        ErrorInfo::new(kind.as_deref(), message)
-    }
-
-    fn event(&self, py: Python<'_>, span_id: Option<Uuid>, message: String, level: &str, metadata: Option<&Bound<'_, PyDict>>) -> PyResult<()> {
-        let level = Level::parse(level)
-            .ok_or_else(|| PyValueError::new_err(format!("level must be debug, info, warn or error, got {level:?}")))?;
-        let mut e = EventRecord::new(level, message);
-        e.span_id = span_id;
-        self.merge_metadata(py, &mut e.metadata, metadata)?;
-        self.events.lock().unwrap_or_else(|e| e.into_inner()).push(e);
-        Ok(())
-    }
-}
-
-/// The setters traces and spans share (their records have the same field names), written
-/// once; pyo3 allows one `#[pymethods]` block per class, so the macro emits the whole block.
+/// What traces and spans share (their records have the same field names), written once;
+/// pyo3 allows one `#[pymethods]` block per class, so the macro emits the whole block.
+/// Each class brings its own `__enter__` and `leave` (the end of its `with` block); the async
+/// forms do the same work when called and return an awaitable that is already done.
 macro_rules! recorded_methods {
-    ($ty:ident { $($own:tt)* }) => {
+    ($ty:ident $([$set_tags:ident])? { $($own:tt)* }) => {
         #[pymethods]
         impl $ty {
+            // The trace's varargs method is written here, not at the call site: pyo3's
+            // generated names for `*args` must share the hygiene of the `#[pymethods]` above.
+            $(
+            /// Plain labels (`set_tags("prod", "v2")`) and key→value tags
+            /// (`set_tags(plan="pro")`, values as text).
+            #[pyo3(signature = (*tags, **tag_map))]
+            fn $set_tags(&mut self, tags: &Bound<'_, PyTuple>, tag_map: Option<&Bound<'_, PyDict>>) -> PyResult<()> {
+                self.add_tags(tags.extract()?);
+                for (key, value) in tag_map.into_iter().flatten() {
+                    self.set_tag(key.extract()?, value.str()?.to_string_lossy().into_owned());
+                }
+                Ok(())
+            }
+            )?
+
             fn set_input(&mut self, py: Python<'_>, value: &Bound<'_, PyAny>) {
                 self.record.input = Some(self.shared.payload(py, value));
             }
@@ -133,42 +79,166 @@ macro_rules! recorded_methods {
                 self.record.name = name;
             }
 
+            /// An exception leaving the block is recorded and re-raised (the result is None).
+            fn __exit__(
+                slf: &Bound<'_, Self>,
+                _exc_type: &Bound<'_, PyAny>,
+                exc: &Bound<'_, PyAny>,
+                _tb: &Bound<'_, PyAny>,
+            ) -> PyResult<()> {
+                if !exc.is_none() {
+                    slf.borrow_mut().set_error(slf.py(), exc);
+                }
+                Self::leave(slf)
+            }
+
+            /// Makes this the current scope for one step of a generator; undo with `_deactivate`.
+            fn _activate(slf: &Bound<'_, Self>) -> PyResult<Py<PyAny>> {
+                vars(slf.py()).enter(slf.py(), slf)
+            }
+
+            fn _deactivate(&self, py: Python<'_>, token: Py<PyAny>) -> PyResult<()> {
+                vars(py).leave(py, Some(token))
+            }
+
+            fn __aenter__<'py>(slf: &Bound<'py, Self>) -> PyResult<Ready> {
+                Ok(Ready::new(Self::__enter__(slf)?.into_any().unbind()))
+            }
+
+            fn __aexit__(
+                slf: &Bound<'_, Self>,
+                exc_type: &Bound<'_, PyAny>,
+                exc: &Bound<'_, PyAny>,
+                tb: &Bound<'_, PyAny>,
+            ) -> PyResult<Ready> {
+                Self::__exit__(slf, exc_type, exc, tb)?;
+                Ok(Ready::new(slf.py().None()))
+            }
+
             $($own)*
         }
     };
 }
 
-#[pyclass(module = "trulayer._native", subclass)]
+/// One unit of work. Use it as a (sync or async) context manager; the trace is handed to the
+/// engine when the block ends.
+#[pyclass(name = "TraceContext", module = "trulayer")]
 pub struct Trace {
     record: TraceRecord,
-    stopwatch: Stopwatch,
+    stopwatch: Started,
     shared: Arc<TraceShared>,
+    /// Set while the trace is the current scope (between `__enter__` and `__exit__`).
+    token: Option<Py<PyAny>>,
 }
 
-recorded_methods! { Trace {
-    #[new]
-    #[pyo3(signature = (client, name, session_id=None, scrub_fn=None, metadata_validator=None))]
-    fn new(
-        client: &Client,
-        name: String,
-        session_id: Option<String>,
-        scrub_fn: Option<Py<PyAny>>,
-        metadata_validator: Option<Py<PyAny>>,
-    ) -> Self {
-        let mut record = TraceRecord::new(name);
+impl Trace {
+    #[inline]
+    pub fn start(client: &CoreClient, hooks: &Arc<Hooks>, name: String, session_id: Option<String>) -> Self {
+        let anchor = Anchor::now();
+        let (mut record, stopwatch) = new_trace(name, &anchor);
         record.session_id = session_id;
-        let stopwatch = Stopwatch::start();
-        record.started_at = stopwatch.started_at();
         let shared = Arc::new(TraceShared {
-            client: client.core.clone(),
+            client: client.clone(),
+            anchor,
             trace_id: record.id,
-            scrub_fn,
-            metadata_validator,
+            hooks: hooks.clone(),
             spans: Mutex::new(Vec::new()),
             events: Mutex::new(Vec::new()),
             finished: AtomicBool::new(false),
         });
-        Trace { record, stopwatch, shared }
+        Trace { record, stopwatch, shared, token: None }
+    }
+
+    /// What `TruLayerClient.trace` adds to a new trace: the attributes of the enclosing
+    /// `using_attributes` blocks, then the caller's metadata, user and tags.
+    pub fn apply_options(
+        trace: &Bound<'_, Self>,
+        metadata: Option<&Bound<'_, PyAny>>,
+        user_id: Option<String>,
+        tags: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<()> {
+        let py = trace.py();
+        if vars(py).in_attributes_block(py)? {
+            py.import("trulayer._scope")?.getattr("apply_to_trace")?.call1((trace,))?;
+        }
+        let this = &mut *trace.borrow_mut();
+        if let Some(m) = truthy(metadata) {
+            let as_dict = match m.cast::<PyDict>() {
+                Ok(d) => d.clone(),
+                Err(_) => m.call_method0("items").and_then(|items| PyDict::from_sequence(&items))?,
+            };
+            this.shared.merge_metadata(py, &mut this.record.metadata, Some(&as_dict))?;
+        }
+        if user_id.is_some() {
+            this.record.user_id = user_id;
+        }
+        if let Some(t) = truthy(tags) {
+            this.add_tags(t.try_iter()?.map(|tag| tag?.extract()).collect::<PyResult<_>>()?);
+        }
+        Ok(())
+    }
+
+    /// The end of the `with` block: the context variables are restored and the trace ends.
+    fn leave(slf: &Bound<'_, Self>) -> PyResult<()> {
+        let token = slf.borrow_mut().token.take();
+        let restored = vars(slf.py()).leave(slf.py(), token);
+        Self::end(slf);
+        restored
+    }
+
+    /// The user's sampler's verdict on the ended trace (None without a sampler). It reads the
+    /// trace, so no borrow is held while it runs; a sampler that raises keeps the trace.
+    fn sampler_verdict(slf: &Bound<'_, Self>) -> Option<bool> {
+        let shared = slf.borrow().shared.clone();
+        let sampler = shared.hooks.sampler.as_ref()?;
+        match sampler.bind(slf.py()).call1((slf,)).and_then(|v| v.is_truthy()) {
+            Ok(keep) => Some(keep),
+            Err(e) => {
+                let shown = e.value(slf.py()).repr().map(|r| r.to_string()).unwrap_or_else(|_| e.to_string());
+                shared.report(ErrorKind::Delivery, format!("the sample_rate callable raised {shown}; the trace was kept"));
+                Some(true)
+            }
+        }
+    }
+}
+
+recorded_methods! { Trace [set_tags] {
+    #[new]
+    #[pyo3(signature = (client, name, session_id=None))]
+    fn new(client: &Client, name: String, session_id: Option<String>) -> Self {
+        Trace::start(&client.core, &client.hooks, name, session_id)
+    }
+
+    fn __enter__<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, Self>> {
+        let token = vars(slf.py()).enter(slf.py(), slf)?;
+        slf.borrow_mut().token = Some(token);
+        Ok(slf.clone())
+    }
+
+
+    /// A span of this trace, child of `parent` or else of the span current in this context
+    /// (when it belongs to this trace).
+    #[pyo3(signature = (name, span_type="custom", parent=None))]
+    fn span(slf: &Bound<'_, Self>, name: String, span_type: &str, parent: Option<&Bound<'_, Span>>) -> PyResult<Py<Span>> {
+        let py = slf.py();
+        let current;
+        let parent = match parent {
+            Some(p) => Some(p),
+            None => {
+                current = vars(py).current(py)?;
+                match current.cast::<Span>() {
+                    Ok(s) if s.try_borrow()?.trace.as_ptr() == slf.as_ptr() => Some(s),
+                    _ => None,
+                }
+            }
+        };
+        Py::new(py, Span::start(slf, name, span_type, parent)?)
+    }
+
+    /// Ends a trace that was not used as a context manager.
+    fn end(slf: &Bound<'_, Self>) {
+        let sampled = Self::sampler_verdict(slf);
+        slf.borrow_mut().finish(sampled);
     }
 
     #[getter]
@@ -202,8 +272,6 @@ recorded_methods! { Trace {
     fn is_finished(&self) -> bool {
         self.shared.finished.load(Ordering::Acquire)
     }
-
-
 
     fn set_session_id(&mut self, session_id: Option<String>) {
         self.record.session_id = session_id;
@@ -277,31 +345,80 @@ recorded_methods! { Trace {
             Finished::Dropped(reason) => format!("dropped:{reason:?}"),
         }
     }
+
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        Ok(format!("<TraceContext {} id={}>", PyString::new(py, &self.record.name).repr()?, self.record.id))
+    }
 }}
 
-#[pyclass(module = "trulayer._native", subclass)]
+/// One step of a trace. Use it as a (sync or async) context manager; an exception leaving the
+/// block is recorded on the span and re-raised.
+#[pyclass(name = "SpanContext", module = "trulayer")]
 pub struct Span {
     record: SpanRecord,
-    stopwatch: Stopwatch,
+    stopwatch: Started,
     shared: Arc<TraceShared>,
+    /// The TraceContext object (the parent test of `TraceContext.span` compares it).
+    trace: Py<Trace>,
+    /// Set while the span is the current scope.
+    token: Option<Py<PyAny>>,
     ended: bool,
 }
 
-recorded_methods! { Span {
+impl Span {
     /// A span of `trace`, child of `parent` when given (a span of the same trace).
-    #[new]
-    #[pyo3(signature = (trace, name, span_type="custom", parent=None))]
-    fn new(trace: &Trace, name: String, span_type: &str, parent: Option<PyRef<'_, Span>>) -> PyResult<Self> {
-        let mut record = SpanRecord::new(name, SpanType::parse(span_type));
+    #[inline]
+    fn start(trace: &Bound<'_, Trace>, name: String, span_type: &str, parent: Option<&Bound<'_, Span>>) -> PyResult<Self> {
+        let shared = trace.try_borrow()?.shared.clone();
+        let (mut record, stopwatch) = new_span(name, SpanType::parse(span_type), &shared.anchor);
         if let Some(p) = parent {
-            if !Arc::ptr_eq(&p.shared, &trace.shared) {
+            let p = p.try_borrow()?;
+            if p.trace.as_ptr() != trace.as_ptr() {
                 return Err(PyValueError::new_err("the parent span belongs to another trace"));
             }
             record.parent_span_id = Some(p.record.id);
         }
-        let stopwatch = Stopwatch::start();
-        record.start_time = stopwatch.started_at();
-        Ok(Span { record, stopwatch, shared: trace.shared.clone(), ended: false })
+        Ok(Span { record, stopwatch, shared, trace: trace.clone().unbind(), token: None, ended: false })
+    }
+
+    /// The end of the `with` block: the span ends and the context variable is restored.
+    fn leave(slf: &Bound<'_, Self>) -> PyResult<()> {
+        let token = {
+            let mut this = slf.borrow_mut();
+            this.end();
+            this.token.take()
+        };
+        vars(slf.py()).leave(slf.py(), token)
+    }
+}
+
+recorded_methods! { Span {
+    #[new]
+    #[pyo3(signature = (trace, name, span_type="custom", parent=None))]
+    fn new(trace: &Bound<'_, Trace>, name: String, span_type: &str, parent: Option<&Bound<'_, Span>>) -> PyResult<Self> {
+        Span::start(trace, name, span_type, parent)
+    }
+
+    fn __enter__<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, Self>> {
+        let token = vars(slf.py()).enter(slf.py(), slf)?;
+        slf.borrow_mut().token = Some(token);
+        Ok(slf.clone())
+    }
+
+
+    /// A child of this span (use when this span is not the current one).
+    #[pyo3(signature = (name, span_type="custom"))]
+    #[allow(clippy::self_named_constructors)] // `span.span(...)` is the Python API
+    fn span(slf: &Bound<'_, Self>, name: String, span_type: &str) -> PyResult<Py<Span>> {
+        let py = slf.py();
+        let trace = slf.try_borrow()?.trace.clone_ref(py);
+        Py::new(py, Span::start(trace.bind(py), name, span_type, Some(slf))?)
+    }
+
+    /// The TraceContext this span belongs to.
+    #[getter]
+    fn _trace(&self, py: Python<'_>) -> Py<Trace> {
+        self.trace.clone_ref(py)
     }
 
     #[getter]
@@ -329,7 +446,6 @@ recorded_methods! { Span {
         self.record.error.is_some()
     }
 
-
     #[pyo3(signature = (prompt_tokens=None, completion_tokens=None))]
     fn set_tokens(&mut self, prompt_tokens: Option<i64>, completion_tokens: Option<i64>) {
         if prompt_tokens.is_some() {
@@ -339,7 +455,6 @@ recorded_methods! { Span {
             self.record.completion_tokens = completion_tokens;
         }
     }
-
 
     #[pyo3(signature = (message, level="info", metadata=None))]
     fn add_event(&self, py: Python<'_>, message: String, level: &str, metadata: Option<&Bound<'_, PyDict>>) -> PyResult<()> {
@@ -380,7 +495,17 @@ recorded_methods! { Span {
         self.shared.spans.lock().unwrap_or_else(|e| e.into_inner()).push(record);
         true
     }
+
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        let name = PyString::new(py, &self.record.name).repr()?;
+        Ok(format!("<SpanContext {name} type={} id={}>", self.record.span_type.as_str(), self.record.id))
+    }
 }}
+
+/// The value unless Python would call it false (`if metadata:`).
+fn truthy<'a, 'py>(value: Option<&'a Bound<'py, PyAny>>) -> Option<&'a Bound<'py, PyAny>> {
+    value.filter(|v| v.is_truthy().unwrap_or(true))
+}
 
 /// The `failure_type` of a provider error (`rate_limit`, `timeout`, `context_length`,
 /// `invalid_response`) or None, by the core's shared rules.

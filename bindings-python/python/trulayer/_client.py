@@ -10,7 +10,6 @@ import weakref
 from . import _native
 from ._context import TraceContext
 from ._errors import TruLayerError, error_for_report
-from . import _scope
 
 TYPE_CHECKING = False  # typing is not imported at run time: `import trulayer` stays light
 if TYPE_CHECKING:
@@ -132,9 +131,9 @@ class TruLayerClient:
     ) -> None:
         if project is not None and project_name is not None and project != project_name:
             raise ValueError("pass project or project_name, not both")
-        self._sampler: Optional[Callable[[Any], Any]] = None
+        sampler: Optional[Callable[[Any], Any]] = None
         if callable(sample_rate):
-            self._sampler, sample_rate = sample_rate, None
+            sampler, sample_rate = sample_rate, None
         explicit: Dict[str, Any] = dict(
             api_key=api_key, project=project if project is not None else project_name,
             environment=environment, endpoint=endpoint, batch_size=batch_size,
@@ -143,9 +142,9 @@ class TruLayerClient:
         explicit.update(options)
         # `...` (the docs' placeholder, e.g. ``init(api_key=..., ...)``) counts as not given.
         given = {k: _option_text(v) for k, v in explicit.items() if v is not None and v is not Ellipsis}
-        self._native = _native.Client(given)
-        self._scrub_fn = scrub_fn
-        self._metadata_validator = metadata_validator
+        self._native = _native.Client(given, scrub_fn, metadata_validator, sampler)
+        # The hot path skips a Python frame: ``client.trace`` is the native method itself.
+        self.trace = self.atrace = self._native.trace
         self._errors = _ErrorDispatcher(self._native)
         self._closed = False
         _install_process_hooks()
@@ -158,29 +157,9 @@ class TruLayerClient:
     def trace(self, name: str, session_id: Optional[str] = None, metadata: Optional[dict] = None,
               *, user_id: Optional[str] = None, tags: Optional[List[str]] = None) -> TraceContext:
         """A new trace; use it with ``with`` (or ``async with``)."""
-        t = TraceContext(self._native, name, session_id, self._scrub_fn, self._metadata_validator)
-        t._client = self
-        if _scope._attributes.get() is not None:
-            _scope.apply_to_trace(t)
-        if metadata:
-            t.set_metadata(**metadata)
-        if user_id is not None:
-            t.set_user_id(user_id)
-        if tags:
-            t.add_tags(list(tags))
-        return t
+        return self._native.trace(name, session_id, metadata, user_id=user_id, tags=tags)
 
     atrace = trace  # the same object works with ``async with``
-
-    def _finish(self, trace: TraceContext) -> str:
-        sampled = None
-        if self._sampler is not None:
-            try:
-                sampled = bool(self._sampler(trace))
-            except Exception as e:  # keep the trace rather than lose it to a broken sampler
-                self._native.report("delivery", f"the sample_rate callable raised {e!r}; the trace was kept")
-                sampled = True
-        return trace.finish(sampled)
 
     # -- lifecycle -----------------------------------------------------------------------
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import functools
 
-from ._context import _current_trace
+from ._context import current_trace
 
 TYPE_CHECKING = False  # typing is not imported at run time: `import trulayer` stays light
 if TYPE_CHECKING:
@@ -48,7 +48,7 @@ class _Options:
         SDK is not initialised, in which case the function runs untraced."""
         from . import _client_or_none
 
-        parent = _current_trace.get()
+        parent = current_trace()
         if parent is not None and not parent.is_finished:
             ctx: Any = parent.span(self.name, self.span_type)
             if self.metadata:

@@ -3,15 +3,12 @@ applied to every trace started inside it, plus updates of the current span and t
 
 from __future__ import annotations
 
-from contextvars import ContextVar
-
-from ._context import _current_span, _current_trace
+from ._context import current_span, current_trace
+from ._native import _attributes_var as _attributes
 
 TYPE_CHECKING = False  # typing is not imported at run time: `import trulayer` stays light
 if TYPE_CHECKING:
     from typing import Any, Dict, List, Optional
-
-_attributes: ContextVar[Optional[Dict[str, Any]]] = ContextVar("trulayer_attributes", default=None)
 
 
 def apply_to_trace(trace: Any) -> None:
@@ -55,7 +52,7 @@ class using_attributes:
         if a["metadata"]:
             merged["metadata"] = {**outer.get("metadata", {}), **a["metadata"]}
         self._token = _attributes.set(merged)
-        active = _current_trace.get()
+        active = current_trace()
         if active is not None:
             _update_trace(active, **a)
 
@@ -73,7 +70,7 @@ def update_current_trace(user_id: Optional[str] = None, session_id: Optional[str
                          tags: Optional[List[str]] = None, metadata: Optional[dict] = None,
                          name: Optional[str] = None, input: Any = None, output: Any = None) -> bool:
     """Updates the active trace; False when there is none."""
-    trace = _current_trace.get()
+    trace = current_trace()
     if trace is None:
         return False
     _update_trace(trace, user_id, session_id, tags, metadata)
@@ -94,7 +91,7 @@ def update_current_span(name: Optional[str] = None, input: Any = None, output: A
     nothing is active. ``usage`` takes input/output or prompt/completion token counts;
     ``prompt`` is recorded as the input when no input is given; ``model_parameters`` go to
     metadata."""
-    target: Any = _current_span.get() or _current_trace.get()
+    target: Any = current_span() or current_trace()
     if target is None:
         return False
     if name is not None:
