@@ -7,6 +7,7 @@ use std::time::Duration;
 use arc_swap::ArcSwapOption;
 
 use crate::config::{Config, ConfigError, Mode};
+use crate::fork;
 use crate::local::LocalBuffer;
 use crate::model::TraceRecord;
 use crate::pipeline::{prepare, spawn_worker, Offer, Shared, WorkerHandle};
@@ -72,6 +73,8 @@ impl Client {
         if !shared.config.enabled {
             return Finished::Disabled;
         }
+        // A fork no hook reported: start this process's accounting before counting anything.
+        self.reset_after_fork();
         shared.counters.finished();
         if !sampling::keep(&trace, shared.config.sample_rate) {
             shared.counters.sampled_out();
@@ -129,15 +132,15 @@ impl Client {
     /// The worker of this process, started on first use. A worker inherited through fork is
     /// abandoned (never joined, never drained): the child starts its own, with an empty queue.
     fn worker(&self) -> Option<Arc<WorkerHandle>> {
-        let pid = std::process::id();
+        let generation = fork::generation();
         if let Some(w) = &*self.inner.worker.load() {
-            if w.pid == pid {
+            if w.generation == generation {
                 return Some(w.clone());
             }
         }
         let _guard = self.inner.spawn_lock.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(w) = &*self.inner.worker.load() {
-            if w.pid == pid {
+            if w.generation == generation {
                 return Some(w.clone());
             }
         }
@@ -154,19 +157,19 @@ impl Client {
             }
         };
         if let Some(inherited) = self.inner.worker.swap(Some(fresh.clone())) {
-            abandon_if_inherited(inherited, pid);
+            abandon_if_inherited(inherited, generation);
         }
         Some(fresh)
     }
 
-    /// Call in a forked child (bindings do it from their at-fork hook; the pid check on the
-    /// hot path catches forks no hook saw). Forgets the parent's queue and counters.
+    /// Call in a forked child (bindings do it from their at-fork hook; the generation check
+    /// on the hot path catches forks no hook saw). Forgets the parent's queue and counters.
     pub fn reset_after_fork(&self) {
-        let pid = std::process::id();
-        let current = self.inner.worker.load_full();
-        if current.as_ref().is_some_and(|w| w.pid != pid) {
+        let generation = fork::generation();
+        let inherited = self.inner.worker.load().as_ref().is_some_and(|w| w.generation != generation);
+        if inherited {
             if let Some(inherited) = self.inner.worker.swap(None) {
-                abandon_if_inherited(inherited, pid);
+                abandon_if_inherited(inherited, generation);
             }
             self.inner.shared.counters.reset();
         }
@@ -235,7 +238,7 @@ impl Client {
     }
 
     fn running_worker(&self) -> Option<Arc<WorkerHandle>> {
-        self.inner.worker.load_full().filter(|w| w.pid == std::process::id())
+        self.inner.worker.load_full().filter(|w| w.generation == fork::generation())
     }
 }
 
@@ -243,9 +246,9 @@ impl ClientInner {
     fn shutdown(&self, timeout: Duration) -> bool {
         self.closed.store(true, Ordering::Release);
         match self.worker.swap(None) {
-            Some(w) if w.pid == std::process::id() => w.shutdown(timeout),
+            Some(w) if w.generation == fork::generation() => w.shutdown(timeout),
             Some(inherited) => {
-                abandon_if_inherited(inherited, std::process::id());
+                abandon_if_inherited(inherited, fork::generation());
                 true
             }
             None => true,
@@ -263,8 +266,8 @@ impl Drop for ClientInner {
 
 /// A handle from the parent process owns a thread that does not exist here: never drop it
 /// (dropping would touch the parent's runtime and locks), just leak it.
-fn abandon_if_inherited(handle: Arc<WorkerHandle>, pid: u32) {
-    if handle.pid != pid {
+fn abandon_if_inherited(handle: Arc<WorkerHandle>, generation: u64) {
+    if handle.generation != generation {
         std::mem::forget(handle);
     }
 }

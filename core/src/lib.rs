@@ -14,6 +14,7 @@ pub mod clock;
 pub mod config;
 pub mod encode;
 pub mod export;
+pub mod fork;
 mod guards;
 pub mod ids;
 pub mod limits;

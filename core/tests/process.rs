@@ -46,6 +46,23 @@ fn child_main() {
         println!("peak_rss_kib={}", peak_rss_kib());
         return;
     }
+    if mode == "fork" {
+        // The parent's worker is running when the process forks, as in a pre-fork server.
+        client.finish(support::trace("parent-before-fork"));
+        assert!(client.flush(Duration::from_secs(10)));
+        // SAFETY: the child only records, flushes and exits with _exit.
+        let pid = unsafe { libc::fork() };
+        if pid == 0 {
+            client.finish(support::trace("child"));
+            let ok = client.flush(Duration::from_secs(10)) && client.stats().sent == 1;
+            unsafe { libc::_exit(if ok { 0 } else { 3 }) };
+        }
+        let mut status = 0;
+        unsafe { libc::waitpid(pid, &mut status, 0) };
+        assert!(libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0, "the child could not ship");
+        client.finish(support::trace("parent-after-fork"));
+        return;
+    }
     finish_many(&client, 3);
     // Dropping the last handle is the program's exit path: it must flush within the timeout.
 }
@@ -72,6 +89,17 @@ fn memory_stays_near_the_queue_bound_during_a_long_outage() {
     // 128 MiB were recorded; the queue may hold 16 MiB (+ one batch in flight). The test
     // harness itself takes a few MiB.
     assert!(peak < 64 * 1024, "peak RSS {peak} KiB: the queue bound did not hold");
+}
+
+#[test]
+fn a_forked_child_ships_through_its_own_worker_and_never_resends_the_parents_queue() {
+    let sink = Sink::start();
+    let out = run_child("fork", &sink);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let names: Vec<String> = sink.received().iter().flat_map(|r| r.body["traces"].as_array().unwrap().clone()).map(|t| t["name"].as_str().unwrap().to_owned()).collect();
+    let mut sorted = names.clone();
+    sorted.sort();
+    assert_eq!(sorted, ["child", "parent-after-fork", "parent-before-fork"], "each trace exactly once: {names:?}");
 }
 
 #[test]

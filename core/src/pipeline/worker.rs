@@ -29,8 +29,8 @@ pub enum Control {
 
 /// The application side of a running worker.
 pub struct WorkerHandle {
-    /// The process that started it: a forked child must not use its parent's worker.
-    pub pid: u32,
+    /// The fork generation that started it: a forked child must not use its parent's worker.
+    pub generation: u64,
     pub queue: Queue,
     control: mpsc::UnboundedSender<Control>,
     deadline: watch::Sender<Option<Instant>>,
@@ -86,7 +86,7 @@ pub fn spawn_worker(shared: Arc<Shared>) -> io::Result<WorkerHandle> {
         runtime.block_on(worker.run());
     })?;
     Ok(WorkerHandle {
-        pid: std::process::id(),
+        generation: crate::fork::generation(),
         queue,
         control: control_tx,
         deadline: deadline_tx,
