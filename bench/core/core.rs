@@ -2,7 +2,7 @@
 //! worker encodes and ships traces to a loopback sink. Prints ratios against a floor measured
 //! in the same run (building the same records with no pipeline), so machine noise cancels.
 //!
-//! `cargo bench -p trulayer-core --bench core` (env BENCH_TRACES to change the count).
+//! `cargo bench -p trulayer-core --bench core` (env BENCH_TRACES to change the count); see README.md.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
