@@ -39,29 +39,35 @@ impl Timestamp {
         Some(Timestamp(d.as_micros() as i64))
     }
 
-    /// Formats `YYYY-MM-DDTHH:MM:SS.ffffffZ` into `buf` (no allocation: encoding writes eight
+    /// Writes `YYYY-MM-DDTHH:MM:SS.ffffffZ` into `buf` (no allocation: encoding writes eight
     /// of these per trace). Instants before 1970 (a misconfigured host) are clamped to 1970.
-    pub fn format_rfc3339<'b>(self, buf: &'b mut [u8; 27]) -> &'b str {
+    pub fn write_rfc3339(self, buf: &mut [u8; 27]) {
         let micros = self.0.max(0) as u64;
         let secs = micros / 1_000_000;
         let (year, month, day) = civil_from_days((secs / 86_400) as i64);
-        let sod = secs % 86_400;
-        let fields: [(usize, u64, usize); 7] = [
-            (0, year as u64, 4),
-            (5, month as u64, 2),
-            (8, day as u64, 2),
-            (11, sod / 3600, 2),
-            (14, sod / 60 % 60, 2),
-            (17, sod % 60, 2),
-            (20, micros % 1_000_000, 6),
-        ];
+        let (year, sod, frac) = (year as u64 % 10_000, secs % 86_400, micros % 1_000_000);
         *buf = *b"0000-00-00T00:00:00.000000Z";
-        for (at, mut value, width) in fields {
-            for i in (at..at + width).rev() {
-                buf[i] = b'0' + (value % 10) as u8;
-                value /= 10;
-            }
+        // Two digits at a time, from a table: this runs eight times per encoded trace.
+        let pairs = [
+            (0, year / 100),
+            (2, year % 100),
+            (5, u64::from(month)),
+            (8, u64::from(day)),
+            (11, sod / 3600),
+            (14, sod / 60 % 60),
+            (17, sod % 60),
+            (20, frac / 10_000),
+            (22, frac / 100 % 100),
+            (24, frac % 100),
+        ];
+        for (at, value) in pairs {
+            let digits = value as usize * 2;
+            buf[at..at + 2].copy_from_slice(&DIGIT_PAIRS[digits..digits + 2]);
         }
+    }
+
+    pub fn format_rfc3339(self, buf: &mut [u8; 27]) -> &str {
+        self.write_rfc3339(buf);
         std::str::from_utf8(buf).expect("ASCII digits and separators")
     }
 
@@ -69,6 +75,10 @@ impl Timestamp {
         self.format_rfc3339(&mut [0; 27]).to_owned()
     }
 }
+
+const DIGIT_PAIRS: &[u8; 200] = b"\
+    0001020304050607080910111213141516171819202122232425262728293031323334353637383940414243444546474849\
+    5051525354555657585960616263646566676869707172737475767778798081828384858687888990919293949596979899";
 
 /// (year, month, day) of a day count since 1970-01-01, in the proleptic Gregorian calendar
 /// (Howard Hinnant's `civil_from_days`).
