@@ -49,14 +49,20 @@ def trulayer_workload(mode: str, endpoint: str):
                     span.set_tokens(prompt=42, completion=7)
             trace.set_output({"answer": ANSWER} if new_api else ANSWER)
 
+    def settle():
+        # 0.1.5's flush() stops its sender thread and starts a new one, racing its own event
+        # loop (later traces can stay queued forever); its users call shutdown() once, at exit.
+        if mode == "ship":
+            client.flush(30) if new_api else time.sleep(1)
+
     def finish():
         if mode == "ship":
-            if new_api:
-                client.flush(30)
-            else:
-                client.shutdown(30)
+            client.flush(30) if new_api else client.shutdown(30)
 
-    return one, finish
+    return one, settle, finish
+
+
+delivered = [0]  # traces an SDK reports delivered itself (OpenTelemetry); else the sink counts
 
 
 def otel_workload(mode: str, endpoint: str):
@@ -68,7 +74,16 @@ def otel_workload(mode: str, endpoint: str):
     if mode == "ship":
         from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 
-        provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter(endpoint=endpoint + "/v1/traces")))
+        class Counted(OTLPSpanExporter):
+            """Counts the root spans the sink acknowledged: OTLP's protobuf is opaque to the sink."""
+
+            def export(self, spans):
+                result = super().export(spans)
+                if result is SpanExportResult.SUCCESS:
+                    delivered[0] += sum(1 for s in spans if s.parent is None)
+                return result
+
+        provider.add_span_processor(BatchSpanProcessor(Counted(endpoint=endpoint + "/v1/traces")))
     else:
         class Discard(SpanExporter):
             def export(self, spans):
@@ -94,16 +109,16 @@ def otel_workload(mode: str, endpoint: str):
     def finish():
         provider.force_flush(30_000)
 
-    return one, finish
+    return one, finish, finish
 
 
 def main() -> None:
     sdk, mode, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
     endpoint = sys.argv[4] if len(sys.argv) > 4 else "http://127.0.0.1:9"
-    one, finish = (trulayer_workload if sdk == "trulayer" else otel_workload)(mode, endpoint)
+    one, settle, finish = (trulayer_workload if sdk == "trulayer" else otel_workload)(mode, endpoint)
     for _ in range(min(1000, n)):  # warm up caches, connections and lazy imports
         one()
-    finish()
+    settle()
     chunk = max(1, n // CHUNKS)
     best_wall = best_thread = float("inf")
     cpu0 = time.process_time()
@@ -117,7 +132,8 @@ def main() -> None:
     cpu = time.process_time() - cpu0
     done = n // chunk * chunk
     print(json.dumps({"wall_us": best_wall / chunk * 1e6, "thread_us": best_thread / chunk * 1e6,
-                      "cpu_us": cpu / done * 1e6}))
+                      "cpu_us": cpu / done * 1e6, "recorded": min(1000, n) + done,
+                      "delivered": delivered[0] if sdk == "otel" else None}))
 
 
 if __name__ == "__main__":
