@@ -36,7 +36,7 @@ async function shippingRun(sdk, n) {
 
 async function measure(name, endpoint, n) {
   const sdk = await SETUPS[name](endpoint);
-  for (let i = 0; i < 2000; i++) sdk.oneTrace();
+  for (let i = 0; i < WARM_UP; i++) sdk.oneTrace();
   await sdk.flush();
 
   let recordUs = Infinity;
@@ -61,6 +61,8 @@ function runChild(name, endpoint, n) {
   });
 }
 
+const WARM_UP = 2000;
+
 async function startSink() {
   const sink = spawn(process.execPath, [fileURLToPath(new URL('./sink.mjs', import.meta.url))], { stdio: ['ignore', 'pipe', 'inherit'] });
   const url = await new Promise((resolve) => sink.stdout.once('data', (d) => resolve(String(d).trim())));
@@ -81,7 +83,7 @@ async function main() {
     }
     const received = await (await fetch(`${sink.url}/count`)).json();
     const fmt = (v) => v.toFixed(2).padStart(8);
-    console.log(`3-span trace, ${n} traces per SDK for each measure (after 2000 warm-up), best of ${ROUNDS} alternating rounds, shipped to a loopback sink`);
+    console.log(`3-span trace, ${n} traces per SDK for each measure (after ${WARM_UP} warm-up), best of ${ROUNDS} alternating rounds, shipped to a loopback sink`);
     console.log(`${'sdk'.padEnd(10)} ${'record µs'.padStart(10)} ${'main µs'.padStart(8)} ${'cpu µs'.padStart(8)} ${'delivered'.padStart(10)}`);
     for (const [name, r] of Object.entries(results)) {
       console.log(`${name.padEnd(10)} ${fmt(r.recordUs).padStart(10)} ${fmt(r.mainUs)} ${fmt(r.cpuUs)} ${String(received[name]).padStart(10)}`);
@@ -91,10 +93,13 @@ async function main() {
     console.log(
       `ratio (otel / trulayer): record ${(o.recordUs / t.recordUs).toFixed(1)}x, main thread ${(o.mainUs / t.mainUs).toFixed(1)}x, process CPU ${(o.cpuUs / t.cpuUs).toFixed(1)}x`,
     );
-    // For `make bench`'s cross-language table: language, implementation, main-thread µs, CPU µs.
+    // For `make bench`'s cross-language table: language, implementation, main-thread µs, CPU
+    // µs, and the share of recorded traces the sink received.
     const label = { trulayer: '@trulayer/sdk', otel: '@opentelemetry/sdk-trace-base' };
+    const recorded = ROUNDS * (2 * n + WARM_UP);
     for (const [name, r] of Object.entries(results)) {
-      console.log(`BENCH|node|${label[name] ?? name}|${r.mainUs.toFixed(2)}|${r.cpuUs.toFixed(2)}`);
+      const delivered = ((100 * received[name]) / recorded).toFixed(0);
+      console.log(`BENCH|node|${label[name] ?? name}|${r.mainUs.toFixed(2)}|${r.cpuUs.toFixed(2)}|${delivered}`);
     }
   } finally {
     sink.stop();
