@@ -4,20 +4,27 @@ import { Api, type EvalInput, type EvalResult, type FeedbackInput, type Metrics,
 import { resolveOptions, type SampleFn, type TruLayerOptions } from './config';
 import { deliveryError, type TruLayerError } from './errors';
 import * as instrument from './instrument';
-import { registerForExit, unregisterForExit, type ExitParticipant } from './exit';
+import { registerForExit, unregisterForExit } from './exit';
 import { binding, type NativeClient, type NativeStats } from './native';
 import type { RedactFn } from './payload';
 import { pack } from './crossing';
 import { runScope } from './scope';
-import { TraceContext, type Metadata, type SpanContext, type Sink, type TraceOptions } from './trace';
+import { TraceContext, type Metadata, type SpanContext, type TraceOptions } from './trace';
 
-export type Stats = NativeStats;
+export interface Stats extends NativeStats {
+  /** False when the client records nothing: `enabled: false`, or the native addon could not
+   * be loaded (a warning said why). */
+  enabled: boolean;
+}
 
 function describeThrown(err: unknown): string {
   return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
 }
 
-export class TruLayer implements Sink, ExitParticipant {
+// It is the Sink of its traces and an ExitParticipant, checked where it is passed as one: an
+// `implements` clause would reach the published declarations, which leave out the internal
+// members those interfaces need, and fail to type-check in apps without skipLibCheck.
+export class TruLayer {
   /** @internal */ readonly _native: NativeClient;
   private readonly binding: ReturnType<typeof binding>;
   /** The native client's number: the per-trace call is a plain function that takes it. */
@@ -81,6 +88,8 @@ export class TruLayer implements Sink, ExitParticipant {
 
   /** @internal */
   finishTrace(trace: TraceContext): void {
+    // A disabled client records nothing, so it calls none of the user's hooks either.
+    if (!this.settings.enabled) return;
     if (this.metadataValidator) this.validateMetadata(trace);
     const sampled = this.sampleFn && !trace._hasError() ? this.decide(trace) : undefined;
     try {
@@ -159,7 +168,7 @@ export class TruLayer implements Sink, ExitParticipant {
 
   /** Counters for every outcome: finished, sent, dropped (by reason), pending, … */
   stats(): Stats {
-    return this._native.stats();
+    return { ...this._native.stats(), enabled: this.settings.enabled };
   }
 
   /** @internal */

@@ -1,18 +1,191 @@
 // Assertions without a network: with TRULAYER_MODE=local (or mode: 'local') the engine keeps
-// each finished trace's wire JSON in process. These read it back, parsed.
-import type { TraceRecord } from './api';
+// each finished trace's wire JSON in process. These read it back as plain objects in
+// TypeScript's naming (`sessionId`, `spanType`, `promptTokens`, …): the values are exactly
+// the ones that would have been sent, only the keys are renamed. What is sent stays the
+// wire JSON every TruLayer SDK shares.
 import type { TruLayer } from './client';
 import { getClient } from './global';
+import type { EventLevel, Metadata, SpanType } from './trace';
 
-/** Every kept trace, oldest first, as the exact JSON that would have been sent. */
-export function traces(client: TruLayer = getClient()): TraceRecord[] {
-  return client._native.localTraces().map((t) => JSON.parse(t) as TraceRecord);
+/** A finished span as it would have been sent. */
+export interface SpanData {
+  id: string;
+  traceId: string;
+  /** The enclosing span; null directly under the trace. */
+  parentSpanId: string | null;
+  name: string;
+  /** `type` on the wire. */
+  spanType: SpanType;
+  /** A string as it was set; any other value as compact JSON text. */
+  input: string | null;
+  output: string | null;
+  model: string | null;
+  /** `"ErrorName: message"` (or the message of a non-Error). */
+  error: string | null;
+  latencyMs: number | null;
+  /** US dollars. */
+  cost: number | null;
+  promptTokens: number | null;
+  completionTokens: number | null;
+  metadata: Metadata;
+  /** RFC 3339 UTC with microseconds (`start_time` on the wire). */
+  startedAt: string;
+  /** `end_time` on the wire. */
+  endedAt: string | null;
+}
+
+/** An event recorded with `trace.event()` or `span.event()`. */
+export interface EventData {
+  id: string;
+  traceId: string;
+  /** The span it happened in; null for the trace itself. */
+  spanId: string | null;
+  level: EventLevel;
+  message: string;
+  metadata: Metadata;
+  timestamp: string;
+}
+
+/** A finished trace as it would have been sent. */
+export interface TraceData {
+  id: string;
+  /** The project name. */
+  projectId: string;
+  environment: string | null;
+  sessionId: string | null;
+  externalId: string | null;
+  userId: string | null;
+  name: string;
+  input: string | null;
+  output: string | null;
+  model: string | null;
+  error: string | null;
+  latencyMs: number | null;
+  cost: number | null;
+  /** Labels (a list), or key→value tags (an object, labels then map to ""). */
+  tags: string[] | Record<string, string>;
+  metadata: Metadata;
+  /** In the order they ended. */
+  spans: SpanData[];
+  events: EventData[];
+  startedAt: string;
+  endedAt: string | null;
+}
+
+/** The wire JSON the engine keeps (core/src/encode.rs); optional keys are omitted when empty. */
+interface WireSpan {
+  id: string;
+  trace_id: string;
+  parent_span_id: string | null;
+  name: string;
+  type: string;
+  input: string | null;
+  output: string | null;
+  model: string | null;
+  latency_ms: number | null;
+  cost: number | null;
+  error: string | null;
+  prompt_tokens: number | null;
+  completion_tokens: number | null;
+  metadata: Metadata;
+  start_time: string;
+  end_time: string | null;
+}
+
+interface WireEvent {
+  id: string;
+  span_id: string | null;
+  level: EventLevel;
+  message: string;
+  metadata: Metadata;
+  timestamp: string;
+}
+
+interface WireTrace {
+  id: string;
+  project_id: string;
+  environment?: string;
+  session_id: string | null;
+  external_id: string | null;
+  user_id?: string;
+  name: string;
+  input: string | null;
+  output: string | null;
+  model: string | null;
+  latency_ms: number | null;
+  cost: number | null;
+  error: string | null;
+  tags: string[] | Record<string, string>;
+  metadata: Metadata;
+  started_at: string;
+  ended_at: string | null;
+  spans: WireSpan[];
+  events?: WireEvent[];
+}
+
+function span(s: WireSpan): SpanData {
+  return {
+    id: s.id,
+    traceId: s.trace_id,
+    parentSpanId: s.parent_span_id,
+    name: s.name,
+    spanType: s.type,
+    input: s.input,
+    output: s.output,
+    model: s.model,
+    error: s.error,
+    latencyMs: s.latency_ms,
+    cost: s.cost,
+    promptTokens: s.prompt_tokens,
+    completionTokens: s.completion_tokens,
+    metadata: s.metadata,
+    startedAt: s.start_time,
+    endedAt: s.end_time,
+  };
+}
+
+function trace(json: string): TraceData {
+  const t = JSON.parse(json) as WireTrace;
+  return {
+    id: t.id,
+    projectId: t.project_id,
+    environment: t.environment ?? null,
+    sessionId: t.session_id,
+    externalId: t.external_id,
+    userId: t.user_id ?? null,
+    name: t.name,
+    input: t.input,
+    output: t.output,
+    model: t.model,
+    error: t.error,
+    latencyMs: t.latency_ms,
+    cost: t.cost,
+    tags: t.tags,
+    metadata: t.metadata,
+    spans: t.spans.map(span),
+    events: (t.events ?? []).map((e) => ({
+      id: e.id,
+      traceId: t.id,
+      spanId: e.span_id,
+      level: e.level,
+      message: e.message,
+      metadata: e.metadata,
+      timestamp: e.timestamp,
+    })),
+    startedAt: t.started_at,
+    endedAt: t.ended_at,
+  };
+}
+
+/** Every kept trace, oldest first. */
+export function traces(client: TruLayer = getClient()): TraceData[] {
+  return client._native.localTraces().map(trace);
 }
 
 /** The most recently finished trace, or null. */
-export function lastTrace(client: TruLayer = getClient()): TraceRecord | null {
+export function lastTrace(client: TruLayer = getClient()): TraceData | null {
   const all = client._native.localTraces();
-  return all.length ? (JSON.parse(all[all.length - 1]) as TraceRecord) : null;
+  return all.length ? trace(all[all.length - 1]) : null;
 }
 
 /** Forgets the kept traces. */

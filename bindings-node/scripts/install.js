@@ -1,9 +1,10 @@
 #!/usr/bin/env node
-// Runs at `npm install`: compiles the TypeScript facade into dist/ when it is missing, and
-// makes sure the native addon for this platform is in native/, building the crate with
-// cargo when no prebuilt binary matches. `npm install <checkout>/bindings-node` links the
-// folder without installing its npm dependencies, so when the TypeScript compiler is not
-// there this script installs it (the versions of devDependencies) into .build-tools/.
+// Runs at `npm install` (and `npm rebuild`): compiles the TypeScript facade into dist/ when
+// it is missing, and makes sure a native addon that loads on this platform is in native/,
+// building the crate with cargo when no prebuilt binary matches or the one there does not
+// load. `npm install <checkout>/bindings-node` links the folder without installing its npm
+// dependencies, so when the TypeScript compiler is not there this script installs it (the
+// versions of devDependencies) into .build-tools/.
 //   --rebuild or TRULAYER_NODE_REBUILD=1   rebuild both even when present
 //   TRULAYER_NODE_PROFILE=debug            build the dev profile (what the tests use)
 'use strict';
@@ -63,10 +64,27 @@ function cargoBuild() {
   throw new Error('@trulayer/sdk: cargo did not report the trulayer_node library');
 }
 
+/** True when the addon at `file` loads in this Node: one copied from another platform or
+ * built for another Node ABI, or a damaged file, does not (so `npm rebuild` replaces it).
+ * Checked in a child process, which keeps the file unmapped here while it is replaced. */
+function loads(file) {
+  if (!fs.existsSync(file)) return false;
+  try {
+    execFileSync(process.execPath, ['-e', `require(${JSON.stringify(file)})`], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 if (rebuild || !fs.existsSync(path.join(root, 'dist', 'index.js'))) buildFacade();
 const { addonFile } = require(path.join(root, 'dist', 'platform.js'));
 const target = path.join(root, 'native', addonFile());
-if (rebuild || !fs.existsSync(target)) {
+if (rebuild || !loads(target)) {
   fs.mkdirSync(path.dirname(target), { recursive: true });
-  fs.copyFileSync(cargoBuild(), target);
+  // Copied beside it, then renamed over it: a process that still has the old file mapped
+  // keeps its copy intact.
+  const fresh = `${target}.${process.pid}.tmp`;
+  fs.copyFileSync(cargoBuild(), fresh);
+  fs.renameSync(fresh, target);
 }

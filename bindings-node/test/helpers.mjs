@@ -1,6 +1,7 @@
 // Shared test fixtures: the real collector on a free loopback port, and child processes.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -30,19 +31,50 @@ async function startListening(bin, args) {
     });
   });
   child.removeAllListeners('exit');
-  const stop = async () => {
-    child.kill('SIGTERM');
+  const stop = async (signal = 'SIGTERM') => {
+    child.kill(signal);
     await new Promise((r) => (child.exitCode !== null || child.signalCode !== null ? r() : child.once('exit', r)));
   };
   return { url, stop };
 }
 
-/** Starts `trulayer-collector` on 127.0.0.1:0 with a fresh database. */
+/** The addon's file name in native/ on this platform. */
+export const ADDON_FILE = createRequire(import.meta.url)(path.join(PACKAGE_DIR, 'dist', 'platform.js')).addonFile();
+
+/** Copies the built package (package.json, dist/, scripts/) to `dest`, with `addon` (bytes)
+ * as its native addon, or none when it is undefined. */
+export function copyBuiltPackage(dest, addon) {
+  mkdirSync(path.join(dest, 'native'), { recursive: true });
+  for (const entry of ['package.json', 'dist', 'scripts']) cpSync(path.join(PACKAGE_DIR, entry), path.join(dest, entry), { recursive: true });
+  if (addon !== undefined) writeFileSync(path.join(dest, 'native', ADDON_FILE), addon);
+}
+
+/** A new temporary directory, removed by `removeTempDirs`. */
+const tempDirs = [];
+export function tempDir(prefix) {
+  const dir = mkdtempSync(path.join(tmpdir(), prefix));
+  tempDirs.push(dir);
+  return dir;
+}
+
+export function removeTempDirs() {
+  for (const dir of tempDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+}
+
+/** Starts `trulayer-collector` on 127.0.0.1:0 with a fresh database. `kill()` SIGKILLs it (no
+ * graceful shutdown); `restart()` starts it again on the same port and database. */
 export async function startCollector() {
   const dir = mkdtempSync(path.join(tmpdir(), 'tl-node-'));
-  const server = await startListening(COLLECTOR, ['--addr', '127.0.0.1:0', '--db', path.join(dir, 'traces.db'), '--key', `${KEY}=${PROJECT}`]);
+  const run = (addr) => startListening(COLLECTOR, ['--addr', addr, '--db', path.join(dir, 'traces.db'), '--key', `${KEY}=${PROJECT}`]);
+  let server = await run('127.0.0.1:0');
+  const { url } = server;
   return {
-    url: server.url,
+    url,
+    kill: () => server.stop('SIGKILL'),
+    async restart() {
+      server = await run(new URL(url).host);
+      if (server.url !== url) throw new Error(`restarted on ${server.url}, not ${url}`);
+    },
     async stop() {
       await server.stop();
       rmSync(dir, { recursive: true, force: true });
@@ -73,12 +105,13 @@ export async function eventually(fn, what) {
   }
 }
 
-/** Runs `code` as an ES module in a fresh Node process; resolves to {code, stdout, stderr, ms}. */
-export function runNode(code, { env = {}, timeoutMs = 20_000, type = 'module' } = {}) {
+/** Runs `code` as an ES module (or CommonJS) in a fresh Node process, in `cwd` (where it
+ * resolves `@trulayer/sdk`); resolves to {code, stdout, stderr, ms}. */
+export function runNode(code, { env = {}, timeoutMs = 20_000, type = 'module', cwd = PACKAGE_DIR } = {}) {
   const started = Date.now();
   return new Promise((resolve, reject) => {
     const args = type === 'module' ? ['--input-type=module', '-e', code] : ['-e', code];
-    const child = spawn(process.execPath, args, { cwd: PACKAGE_DIR, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, args, { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));

@@ -31,12 +31,12 @@ describe('openai', () => {
     const spans = spansOfLast();
     const llm = spans.find((s) => s.name === 'openai.chat.completions');
     const step = spans.find((s) => s.name === 'agent-step');
-    assert.equal(llm.parent_span_id, step.id);
-    assert.equal(llm.type, 'llm');
+    assert.equal(llm.parentSpanId, step.id);
+    assert.equal(llm.spanType, 'llm');
     assert.equal(llm.model, 'gpt-4o-mini');
     assert.equal(llm.input, '[{"content":"hi","role":"user"}]');
     assert.equal(llm.output, 'Hello from the fake');
-    assert.deepEqual([llm.prompt_tokens, llm.completion_tokens], [11, 4]);
+    assert.deepEqual([llm.promptTokens, llm.completionTokens], [11, 4]);
     assert.equal(llm.metadata.provider, 'openai');
   });
 
@@ -51,7 +51,7 @@ describe('openai', () => {
     assert.deepEqual(request.stream_options, { include_usage: true });
     const [llm] = spansOfLast();
     assert.equal(llm.output, 'Hello stream');
-    assert.deepEqual([llm.prompt_tokens, llm.completion_tokens], [9, 3]);
+    assert.deepEqual([llm.promptTokens, llm.completionTokens], [9, 3]);
     assert.equal(llm.metadata.stream, true);
   });
 
@@ -84,7 +84,7 @@ describe('openai', () => {
     const [span] = spansOfLast();
     assert.equal(span.name, 'openai.embeddings');
     assert.equal(span.output, '{"dimensions":3,"embeddings":2}');
-    assert.equal(span.prompt_tokens, 5);
+    assert.equal(span.promptTokens, 5);
   });
 
   it('passes straight through outside a trace, and is reversible and idempotent', async () => {
@@ -113,7 +113,7 @@ describe('anthropic', () => {
     assert.equal(span.model, 'claude-3-5-haiku');
     assert.equal(span.input, '{"messages":[{"content":"hello","role":"user"}],"system":"be brief"}');
     assert.equal(span.output, 'Bonjour from the fake');
-    assert.deepEqual([span.prompt_tokens, span.completion_tokens], [13, 5]);
+    assert.deepEqual([span.promptTokens, span.completionTokens], [13, 5]);
   });
 
   it('traces a streamed message, including through messages.stream()', async () => {
@@ -129,13 +129,24 @@ describe('anthropic', () => {
     assert.equal(spans.length, 2);
     for (const s of spans) {
       assert.equal(s.output, 'Bonjour');
-      assert.deepEqual([s.prompt_tokens, s.completion_tokens], [8, 2]);
+      assert.deepEqual([s.promptTokens, s.completionTokens], [8, 2]);
     }
   });
 
   it('classifies an anthropic rate limit', async () => {
     await assert.rejects(tl.trace('x', () => anthropic.messages.create({ model: 'c', max_tokens: 5, messages: [{ role: 'user', content: 'rate-limit' }] })));
     assert.equal(spansOfLast()[0].metadata.failure_type, 'rate_limit');
+  });
+
+  it('is reversible: an uninstrumented client traces nothing', async () => {
+    const other = tl.instrumentAnthropic(new Anthropic({ apiKey: 'test', baseURL: fake.url, maxRetries: 0 }));
+    const ask = () => other.messages.create({ model: 'c', max_tokens: 5, messages: [{ role: 'user', content: 'hello' }] });
+    await tl.trace('traced', ask);
+    assert.equal(spansOfLast().length, 1);
+    assert.equal(tl.uninstrumentAnthropic(other), other);
+    const msg = await tl.trace('untraced', ask);
+    assert.equal(msg.content[0].text, 'Bonjour from the fake');
+    assert.equal(spansOfLast().length, 0);
   });
 });
 
@@ -160,10 +171,21 @@ describe('langchain', () => {
     const spans = spansOfLast();
     const byName = Object.fromEntries(spans.map((s) => [s.name, s]));
     assert.ok(byName['qa-chain'], `spans: ${spans.map((s) => s.name)}`);
-    assert.equal(byName.lookup.type, 'tool');
-    assert.equal(byName.lookup.parent_span_id, byName['qa-chain'].id);
-    const llm = spans.find((s) => s.type === 'llm');
-    assert.equal(llm.parent_span_id, byName['qa-chain'].id);
+    assert.equal(byName.lookup.spanType, 'tool');
+    assert.equal(byName.lookup.parentSpanId, byName['qa-chain'].id);
+    const llm = spans.find((s) => s.spanType === 'llm');
+    assert.equal(llm.parentSpanId, byName['qa-chain'].id);
     assert.equal(llm.output, 'the answer');
+  });
+
+  it('records a failing run as an errored span and lets the error through', async () => {
+    const { RunnableLambda } = await import('@langchain/core/runnables');
+    const failing = RunnableLambda.from(async () => {
+      throw new RangeError('tool broke');
+    }).withConfig({ runName: 'breaks' });
+    await assert.rejects(tl.trace('lc-fail', () => failing.invoke('x', { callbacks: [tl.langChainHandler()] })), /tool broke/);
+    const [span] = spansOfLast();
+    assert.equal(span.name, 'breaks');
+    assert.equal(span.error, 'RangeError: tool broke');
   });
 });

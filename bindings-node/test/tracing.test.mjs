@@ -31,21 +31,21 @@ describe('trace and span scopes', () => {
     assert.equal(value, 42);
     const t = last();
     assert.equal(t.name, 'answer_question');
-    assert.equal(t.project_id, 'unit');
-    assert.equal(t.session_id, 'conv-1');
+    assert.equal(t.projectId, 'unit');
+    assert.equal(t.sessionId, 'conv-1');
     assert.equal(t.input, '{"question":"why?"}');
     assert.equal(t.output, 'because');
     assert.deepEqual(t.tags, ['beta']);
     assert.deepEqual(t.metadata, { rag_v2: true });
     const byName = Object.fromEntries(t.spans.map((s) => [s.name, s]));
-    assert.equal(byName.rerank.parent_span_id, byName.retrieve.id);
-    assert.equal(byName.retrieve.parent_span_id, null);
-    assert.equal(byName.generate.parent_span_id, null);
+    assert.equal(byName.rerank.parentSpanId, byName.retrieve.id);
+    assert.equal(byName.retrieve.parentSpanId, null);
+    assert.equal(byName.generate.parentSpanId, null);
     assert.equal(byName.generate.model, 'gpt-4o-mini');
-    assert.equal(byName.generate.prompt_tokens, 12);
-    assert.equal(byName.generate.completion_tokens, 30);
-    assert.ok(byName.retrieve.latency_ms >= 4, `retrieve took ${byName.retrieve.latency_ms} ms`);
-    assert.ok(t.spans.every((s) => s.trace_id === t.id));
+    assert.equal(byName.generate.promptTokens, 12);
+    assert.equal(byName.generate.completionTokens, 30);
+    assert.ok(byName.retrieve.latencyMs >= 4, `retrieve took ${byName.retrieve.latencyMs} ms`);
+    assert.ok(t.spans.every((s) => s.traceId === t.id));
   });
 
   it('keeps concurrent traces apart', async () => {
@@ -115,8 +115,8 @@ describe('trace and span scopes', () => {
     assert.deepEqual(s.metadata, { m: true });
     assert.equal(s.error, 'RangeError: handled');
     assert.equal(t.events.length, 2);
-    assert.deepEqual([t.events[0].level, t.events[0].message, t.events[0].span_id], ['warn', 'cache miss', null]);
-    assert.equal(t.events[1].span_id, s.id);
+    assert.deepEqual([t.events[0].level, t.events[0].message, t.events[0].spanId], ['warn', 'cache miss', null]);
+    assert.equal(t.events[1].spanId, s.id);
     assert.throws(() => tl.trace('bad', (tr) => tr.event('x', { level: 'loud' })), /event level must be one of/);
   });
 
@@ -178,19 +178,76 @@ describe('trace and span scopes', () => {
     const byName = Object.fromEntries(t.spans.map((s) => [s.name, s]));
     assert.deepEqual(Object.keys(byName).sort(), ['inner', 'plain']);
     assert.equal(byName.inner.id, childId);
-    assert.equal(byName.inner.parent_span_id, openId);
-    assert.equal(t.events[0].span_id, openId);
+    assert.equal(byName.inner.parentSpanId, openId);
+    assert.equal(t.events[0].spanId, openId);
     assert.equal(new Set([t.id, byName.inner.id, byName.plain.id, t.events[0].id]).size, 4);
     // Ids made when the trace crossed carry their scope's start time, like the ones JS makes.
-    for (const s of t.spans) assert.ok(Math.abs(parseInt(s.id.replace('-', '').slice(0, 12), 16) - Date.parse(s.start_time)) <= 1, s.id);
+    for (const s of t.spans) assert.ok(Math.abs(parseInt(s.id.replace('-', '').slice(0, 12), 16) - Date.parse(s.startedAt)) <= 1, s.id);
   });
 
   it('gives ids that are UUIDv7 and timestamps with microseconds', () => {
     tl.trace('ids', (t) => t.span('s', () => {}));
     const t = last();
     assert.match(t.id, /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
-    assert.match(t.started_at, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/);
-    assert.ok(Math.abs(Date.parse(t.started_at) - Date.now()) < 5000);
+    assert.match(t.startedAt, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/);
+    assert.ok(Math.abs(Date.parse(t.startedAt) - Date.now()) < 5000);
+  });
+});
+
+describe('testing helpers', () => {
+  // The helpers' key for each wire key: camelCase, and the names of the TypeScript types.
+  const RENAMED = { type: 'spanType', start_time: 'startedAt', end_time: 'endedAt' };
+  const helperKey = (k) => RENAMED[k] ?? k.replace(/_([a-z])/g, (_, c) => c.toUpperCase());
+  /** Every wire field has its helper field with the same value (nested scopes aside). */
+  const sameValues = (wire, helper, nested) => {
+    for (const [k, v] of Object.entries(wire)) if (!nested.includes(k)) assert.deepEqual(helper[helperKey(k)], v, k);
+  };
+
+  it('return the wire values under camelCase keys, and the wire JSON keeps its snake_case', async () => {
+    await tl.trace(
+      'full',
+      async (trace) => {
+        trace.setUserId('u-1');
+        trace.setExternalId('ext-1');
+        trace.setCost(0.5);
+        trace.event('started', { metadata: { step_name: 'a' } });
+        await trace.span('call', 'llm', (span) => {
+          span.setModel('gpt-4o');
+          span.setTokens({ promptTokens: 3, completionTokens: 4 });
+          span.setMetadata({ user_key: 1 });
+          span.event('inside', { level: 'debug' });
+        });
+      },
+      { sessionId: 's-1', tags: { tier: 'pro' } },
+    );
+    const wire = JSON.parse(tl._native.localTraces().at(-1));
+    const t = last();
+    assert.deepEqual(Object.keys(t).sort(), [
+      'cost', 'endedAt', 'environment', 'error', 'events', 'externalId', 'id', 'input', 'latencyMs', 'metadata', 'model',
+      'name', 'output', 'projectId', 'sessionId', 'spans', 'startedAt', 'tags', 'userId',
+    ]);
+    assert.deepEqual(Object.keys(t.spans[0]).sort(), [
+      'completionTokens', 'cost', 'endedAt', 'error', 'id', 'input', 'latencyMs', 'metadata', 'model', 'name', 'output',
+      'parentSpanId', 'promptTokens', 'spanType', 'startedAt', 'traceId',
+    ]);
+    assert.deepEqual(Object.keys(t.events[0]).sort(), ['id', 'level', 'message', 'metadata', 'spanId', 'timestamp', 'traceId']);
+    sameValues(wire, t, ['spans', 'events']);
+    sameValues(wire.spans[0], t.spans[0], []);
+    wire.events.forEach((e, i) => sameValues(e, t.events[i], []));
+    assert.deepEqual(t.events.map((e) => e.traceId), [t.id, t.id]);
+    // User data keeps its own keys.
+    assert.deepEqual(t.spans[0].metadata, { user_key: 1 });
+    assert.deepEqual(t.events[0].metadata, { step_name: 'a' });
+    assert.equal(t.spans[0].spanType, 'llm');
+    assert.ok('start_time' in wire.spans[0] && 'session_id' in wire, 'the wire format is unchanged');
+  });
+
+  it('fill fields the wire omits when empty', () => {
+    tl.trace('bare', () => {});
+    const t = last();
+    assert.equal(t.userId, null);
+    assert.deepEqual(t.events, []);
+    assert.deepEqual(t.spans, []);
   });
 });
 
@@ -297,6 +354,17 @@ describe('configuration', () => {
       delete process.env.TRULAYER_ENVIRONMENT;
       delete process.env.TRULAYER_MODE;
     }
+  });
+
+  it('enabled: false records nothing and calls no hook, and stats() says so', () => {
+    let sampled = 0;
+    const off = new TruLayer({ mode: 'local', enabled: false, sampleRate: () => (sampled++, true) });
+    assert.equal(off.trace('t', (trace) => trace.span('s', () => 7)), 7);
+    assert.deepEqual(testing.traces(off), []);
+    assert.equal(sampled, 0);
+    assert.equal(off.stats().enabled, false);
+    assert.equal(off.stats().finished, 0);
+    assert.equal(tl.stats().enabled, true);
   });
 
   it('never shows the API key', () => {
