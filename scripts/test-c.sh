@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The C ABI's tests: header freshness, the C test program (against the real collector) linked
-# against libtrulayer.so, under valgrind memcheck and with AddressSanitizer, the install
-# layout with pkg-config, and the C quickstart. Run from the repo root.
+# against libtrulayer.so, with the fault runs (through the fault proxy, and the collector killed
+# and restarted; TL_TEST_SERVERS), then under valgrind memcheck (without the fault runs: they
+# would add ~40 s) and with AddressSanitizer (with them: ~20 s, mostly the plan's waits), the
+# install layout with pkg-config, and the C quickstart. Run from the repo root.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -12,9 +14,9 @@ make_workdir
 HEADER=bindings-c/include/trulayer.h
 cp "$HEADER" "$WORK/trulayer.h.before" 2>/dev/null || : > "$WORK/trulayer.h.before"
 
-echo "== cargo build -p trulayer-c; cargo build -p trulayer-collector"
+echo "== cargo build -p trulayer-c; cargo build -p trulayer-collector -p trulayer-faults"
 cargo build -q -p trulayer-c
-cargo build -q -p trulayer-collector
+cargo build -q -p trulayer-collector -p trulayer-faults
 
 echo "== header is current"
 if git ls-files --error-unmatch "$HEADER" >/dev/null 2>&1; then
@@ -31,9 +33,9 @@ CFLAGS=(-std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -g -I"$ROOT/bindings-c/incl
 SOURCES=(bindings-c/tests/*.c)
 STATIC=("$LIB/libtrulayer.a" -lpthread -ldl -lm)
 
-echo "== C tests (shared library)"
+echo "== C tests and fault runs (shared library)"
 gcc "${CFLAGS[@]}" "${SOURCES[@]}" -L"$LIB" -ltrulayer -Wl,-rpath,"$LIB" -lpthread -o "$WORK/test_shared"
-TL_TEST_SCALE=4 "$WORK/test_shared" 2>"$WORK/shared.err" || { cat "$WORK/shared.err"; exit 1; }
+TL_TEST_SCALE=4 TL_TEST_SERVERS=$LIB "$WORK/test_shared" 2>"$WORK/shared.err" || { cat "$WORK/shared.err"; exit 1; }
 
 echo "== C tests under valgrind memcheck"
 gcc "${CFLAGS[@]}" "${SOURCES[@]}" "${STATIC[@]}" -o "$WORK/test_static"
@@ -42,9 +44,9 @@ TL_TEST_SCALE=1 RUST_BACKTRACE=0 valgrind -q --error-exitcode=1 --leak-check=ful
     || { cat "$WORK/valgrind.err"; exit 1; }
 grep -q "definitely lost\|Invalid " "$WORK/valgrind.err" && { cat "$WORK/valgrind.err"; exit 1; }
 
-echo "== C tests with AddressSanitizer"
+echo "== C tests and fault runs with AddressSanitizer"
 gcc "${CFLAGS[@]}" -fsanitize=address -fno-omit-frame-pointer "${SOURCES[@]}" "${STATIC[@]}" -o "$WORK/test_asan"
-TL_TEST_SCALE=2 RUST_BACKTRACE=0 ASAN_OPTIONS=detect_leaks=1 "$WORK/test_asan" 2>"$WORK/asan.err" \
+TL_TEST_SCALE=2 TL_TEST_SERVERS=$LIB RUST_BACKTRACE=0 ASAN_OPTIONS=detect_leaks=1 "$WORK/test_asan" 2>"$WORK/asan.err" \
     || { cat "$WORK/asan.err"; exit 1; }
 
 echo "== make install layout + pkg-config + C quickstart"

@@ -35,6 +35,13 @@ char *http_get(int port, const char *path, const char *bearer, int *status) {
         ssize_t got = read(fd, buf + len, cap - len - 1);
         if (got <= 0) break;
         len += (size_t)got;
+        buf[len] = '\0';
+        /* A keep-alive server (the fault proxy) may ignore Connection: close: a complete
+         * Content-Length body ends the response too. */
+        const char *end = strstr(buf, "\r\n\r\n"), *length = strcasestr(buf, "\r\ncontent-length:");
+        if (end != NULL && length != NULL && length < end &&
+            len >= (size_t)(end + 4 - buf) + strtoul(length + 17, NULL, 10))
+            break;
     }
     close(fd);
     buf[len] = '\0';
@@ -70,4 +77,11 @@ int count_occurrences(const char *haystack, const char *needle) {
     size_t step = strlen(needle);
     for (const char *p = strstr(haystack, needle); p != NULL; p = strstr(p + step, needle)) n++;
     return n;
+}
+
+long json_long(const char *json, const char *key) {
+    char quoted[128];
+    snprintf(quoted, sizeof quoted, "\"%s\":", key);
+    const char *at = strstr(json, quoted);
+    return at ? strtol(at + strlen(quoted), NULL, 10) : -1;
 }

@@ -9,4 +9,8 @@ char *http_get(int port, const char *path, const char *bearer, int *status);
 /* How often `needle` occurs in `haystack`. */
 int count_occurrences(const char *haystack, const char *needle);
 
+/* The integer after the first `"key":` in `json`, or -1 if there is none. Enough for flat
+ * counters such as tl_client_stats_json's and the fault proxy's /__fault/stats. */
+long json_long(const char *json, const char *key);
+
 #endif

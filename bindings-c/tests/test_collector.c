@@ -10,12 +10,14 @@
 static int g_port;
 static const char *g_key;
 
-static tl_client *remote_client(const char *endpoint, const char *key, tl_scrub_fn scrub) {
+tl_client *remote_client(const char *endpoint, const char *key, const char *const *options, tl_scrub_fn scrub) {
     tl_options *o = tl_options_new();
     CHECK_STATUS(tl_options_set(o, "endpoint", endpoint), TL_OK, "");
     CHECK_STATUS(tl_options_set(o, "api_key", key), TL_OK, "");
     CHECK_STATUS(tl_options_set(o, "project", "c-tests"), TL_OK, "");
     CHECK_STATUS(tl_options_set(o, "flush_interval_ms", "200"), TL_OK, "");
+    for (; options != NULL && options[0] != NULL; options += 2)
+        CHECK_STATUS(tl_options_set(o, options[0], options[1]), TL_OK, "");
     if (scrub != NULL) CHECK_STATUS(tl_options_set_scrub(o, scrub, (void *)"[gone]"), TL_OK, "");
     tl_client *c = NULL;
     CHECK_STATUS(tl_client_new(o, &c), TL_OK, "");
@@ -37,12 +39,10 @@ static char *fetch_trace(const char *id) {
     return body;
 }
 
-static long stat_value(tl_client *c, const char *name) {
-    char buf[2048], key[64];
+long stat_value(tl_client *c, const char *name) {
+    char buf[2048];
     if (tl_client_stats_json(c, buf, sizeof buf, NULL) != TL_OK) return -1;
-    snprintf(key, sizeof key, "\"%s\":", name);
-    const char *at = strstr(buf, key);
-    return at ? strtol(at + strlen(key), NULL, 10) : -1;
+    return json_long(buf, name);
 }
 
 /* Ends the trace, flushes, checks the client counted `stat` == `want`, and returns the stored
@@ -57,7 +57,7 @@ static char *end_flush_fetch(tl_client *c, tl_trace *t, const char *id, const ch
 #define HAS(body, text) CHECK(strstr((body), (text)) != NULL, "stored trace lacks %s: %s", (text), (body))
 
 static void test_nested_trace_round_trip(const char *endpoint) {
-    tl_client *c = remote_client(endpoint, g_key, NULL);
+    tl_client *c = remote_client(endpoint, g_key, NULL, NULL);
     char trace_id[TL_ID_BUFFER_LEN], parent_id[TL_ID_BUFFER_LEN], expect[128];
     tl_trace *t = tl_trace_start(c, "c-roundtrip");
     const char *question = "why is the sky blue? \xc3\xa9\xe2\x9c\x93";
@@ -123,7 +123,7 @@ static int32_t scrub_secrets(void *user_data, const char *text, size_t len, tl_s
 }
 
 static void test_scrub_callback(const char *endpoint) {
-    tl_client *c = remote_client(endpoint, g_key, scrub_secrets);
+    tl_client *c = remote_client(endpoint, g_key, NULL, scrub_secrets);
     char id[TL_ID_BUFFER_LEN];
     tl_trace *t = tl_trace_start(c, "c-scrub");
     tl_trace_set_input(t, "my secret plan", 14);
@@ -168,7 +168,7 @@ static void *record_many(void *arg) {
 }
 
 static void test_many_threads_all_delivered(const char *endpoint, int scale) {
-    tl_client *c = remote_client(endpoint, g_key, NULL);
+    tl_client *c = remote_client(endpoint, g_key, NULL, NULL);
     tl_trace *shared = tl_trace_start(c, "c-threads-shared");
     char shared_id[TL_ID_BUFFER_LEN];
     tl_trace_id(shared, shared_id);
