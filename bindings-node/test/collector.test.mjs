@@ -2,8 +2,8 @@
 // worker, then read back with the SDK's own API calls.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { TruLayer, AuthenticationError, ValidationError } from '@trulayer/sdk';
-import { KEY, PROJECT, startCollector, within } from './helpers.mjs';
+import { TruLayer, AuthenticationError, ValidationError, init } from '@trulayer/sdk';
+import { KEY, PROJECT, eventually, startCollector, within } from './helpers.mjs';
 
 let collector;
 let tl;
@@ -54,6 +54,21 @@ describe('round trip through the collector', () => {
     const stats = tl.stats();
     assert.equal(stats.sent, stats.finished);
     assert.equal(stats.pending, 0);
+  });
+
+  it('init() again shuts the previous global client down, delivering what it held', async () => {
+    // A long flush interval: only the shutdown that init() starts can deliver the trace.
+    const options = { apiKey: KEY, project: PROJECT, endpoint: collector.url, flushInterval: 60_000 };
+    const first = init(options);
+    const traceId = await first.trace('before re-init', (trace) => trace.id);
+    const second = init(options);
+    try {
+      assert.notEqual(second, first);
+      await eventually(() => tl.getTrace(traceId), "the first client's trace in the collector");
+      assert.equal(first.stats().sent, 1);
+    } finally {
+      await second.shutdown(2000);
+    }
   });
 
   it('getTrace resolves to null for an unknown id', async () => {
