@@ -14,9 +14,9 @@ import { spawn } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { setImmediate as tick } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { setupOtel, setupTruLayer } from './workloads.mjs';
+import { setupFloor, setupOtel, setupTruLayer } from './workloads.mjs';
 
-const SETUPS = { trulayer: setupTruLayer, otel: setupOtel };
+const SETUPS = { trulayer: setupTruLayer, otel: setupOtel, floor: setupFloor };
 const CHUNK = 100;
 const ROUNDS = 3;
 
@@ -75,7 +75,7 @@ async function main() {
   try {
     const results = {};
     for (let round = 0; round < ROUNDS; round++) {
-      for (const name of ['trulayer', 'otel']) {
+      for (const name of Object.keys(SETUPS)) {
         const r = await runChild(name, sink.url, n);
         const best = results[name] ?? r;
         results[name] = { recordUs: Math.min(best.recordUs, r.recordUs), mainUs: Math.min(best.mainUs, r.mainUs), cpuUs: Math.min(best.cpuUs, r.cpuUs) };
@@ -86,7 +86,7 @@ async function main() {
     console.log(`3-span trace, ${n} traces per SDK for each measure (after ${WARM_UP} warm-up), best of ${ROUNDS} alternating rounds, shipped to a loopback sink`);
     console.log(`${'sdk'.padEnd(10)} ${'record µs'.padStart(10)} ${'main µs'.padStart(8)} ${'cpu µs'.padStart(8)} ${'delivered'.padStart(10)}`);
     for (const [name, r] of Object.entries(results)) {
-      console.log(`${name.padEnd(10)} ${fmt(r.recordUs).padStart(10)} ${fmt(r.mainUs)} ${fmt(r.cpuUs)} ${String(received[name]).padStart(10)}`);
+      console.log(`${name.padEnd(10)} ${fmt(r.recordUs).padStart(10)} ${fmt(r.mainUs)} ${fmt(r.cpuUs)} ${String(received[name] ?? '-').padStart(10)}`);
     }
     const t = results.trulayer;
     const o = results.otel;
@@ -95,10 +95,10 @@ async function main() {
     );
     // For `make bench`'s cross-language table: language, implementation, main-thread µs, CPU
     // µs, and the share of recorded traces the sink received.
-    const label = { trulayer: '@trulayer/sdk', otel: '@opentelemetry/sdk-trace-base' };
+    const label = { trulayer: '@trulayer/sdk', otel: '@opentelemetry/sdk-trace-base', floor: 'floor (same calls, no SDK)' };
     const recorded = ROUNDS * (2 * n + WARM_UP);
     for (const [name, r] of Object.entries(results)) {
-      const delivered = ((100 * received[name]) / recorded).toFixed(0);
+      const delivered = name in received ? ((100 * received[name]) / recorded).toFixed(0) : '';
       console.log(`BENCH|node|${label[name] ?? name}|${r.mainUs.toFixed(2)}|${r.cpuUs.toFixed(2)}|${delivered}`);
     }
   } finally {

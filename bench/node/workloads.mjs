@@ -32,6 +32,37 @@ export async function setupTruLayer(endpoint) {
   return { oneTrace, flush: () => tl.flush(30_000), shutdown: () => tl.shutdown(5000) };
 }
 
+/** The floor: the same calls on objects that record nothing, so the table shows what the
+ * benchmark loop itself costs. */
+export async function setupFloor() {
+  const scope = {
+    setInput() {},
+    setOutput() {},
+    setModel() {},
+    setTokens() {},
+    span: (name, type, fn) => fn(scope),
+  };
+  const trace = (name, fn) => fn(scope);
+  const oneTrace = () =>
+    trace('answer_question', (t) => {
+      t.setInput({ question: QUESTION });
+      t.span('retrieve', 'retrieval', (s) => {
+        s.setInput(QUESTION);
+        s.setOutput({ doc_count: 5 });
+      });
+      t.span('generate', 'llm', (s) => {
+        s.setModel('gpt-4o-mini');
+        s.setInput(PROMPT);
+        s.setOutput(ANSWER);
+        s.setTokens({ promptTokens: 12, completionTokens: 30 });
+      });
+      t.span('format', 'tool', (s) => s.setOutput(ANSWER));
+      t.setOutput({ answer: ANSWER });
+    });
+  const done = () => Promise.resolve(true);
+  return { oneTrace, flush: done, shutdown: done };
+}
+
 export async function setupOtel(endpoint) {
   const api = await import('@opentelemetry/api');
   const { BasicTracerProvider, BatchSpanProcessor } = await import('@opentelemetry/sdk-trace-base');

@@ -25,10 +25,12 @@ VENVS = ROOT / "target" / "bench-python"
 WORKLOAD = Path(__file__).with_name("workload.py")
 
 OURS = "trulayer (this SDK)"
+FLOOR = "floor (same calls, no SDK)"
 SDKS = {
     OURS: ("venv-trulayer-new", "trulayer"),
     "trulayer 0.1.5": ("venv-trulayer-0.1.5", "trulayer"),
     "opentelemetry-sdk": ("venv-otel", "otel"),
+    FLOOR: ("venv-trulayer-new", "noop"),
 }
 
 
@@ -124,32 +126,36 @@ def main() -> None:
                 sys.exit(f"{label}: {ship['recorded']} traces recorded, {delivered} received")
             runs[label].append((local["wall_us"], local["thread_us"], ship["wall_us"], ship["thread_us"],
                                 ship["cpu_us"]))
-            shipped[label].append(100 * delivered / ship["recorded"])
+            if sdk != "noop":  # ships nothing
+                shipped[label].append(100 * delivered / ship["recorded"])
     rows = {}
     for label, (env_name, sdk) in SDKS.items():
-        module = "trulayer" if sdk == "trulayer" else "opentelemetry.sdk.trace"
+        module = {"trulayer": "trulayer", "otel": "opentelemetry.sdk.trace"}.get(sdk)
         best = tuple(min(column) for column in zip(*runs[label]))
-        rows[label] = (*best, import_ms(python_of(env_name), module), min(shipped[label]))
+        rows[label] = (*best, import_ms(python_of(env_name), module) if module else None,
+                       min(shipped[label], default=None))
 
     ours = rows[OURS]
     print(f"{args.n} traces of the seed-001 shape (trace + retrieval span + llm span) per measurement, "
           f"best of {args.rounds} rounds\n")
-    print(f"{'':<22}{'local µs/trace':>22}{'ship µs/trace':>22}{'ship process':>15}{'import':>9}{'delivered':>11}")
-    print(f"{'SDK':<22}{'wall':>11}{'thread CPU':>11}{'wall':>11}{'thread CPU':>11}{'CPU µs/trace':>15}{'ms':>9}"
+    print(f"{'':<26}{'local µs/trace':>22}{'ship µs/trace':>22}{'ship process':>15}{'import':>9}{'delivered':>11}")
+    print(f"{'SDK':<26}{'wall':>11}{'thread CPU':>11}{'wall':>11}{'thread CPU':>11}{'CPU µs/trace':>15}{'ms':>9}"
           f"{'(worst)':>11}")
     for label, row in rows.items():
-        print(f"{label:<22}" + "".join(f"{v:>11.1f}" for v in row[:4]) + f"{row[4]:>15.1f}{row[5]:>9.1f}"
-              f"{row[6]:>10.0f}%")
+        imported = f"{row[5]:>9.1f}" if row[5] is not None else f"{'':>9}"
+        shipped_share = f"{row[6]:>10.0f}%" if row[6] is not None else ""
+        print(f"{label:<26}" + "".join(f"{v:>11.1f}" for v in row[:4]) + f"{row[4]:>15.1f}{imported}{shipped_share}")
     print()
     for label, row in rows.items():
-        if label != OURS:
+        if label not in (OURS, FLOOR):
             x = [theirs / mine for theirs, mine in zip(row[:5], ours)]
             print(f"vs {label}: calling thread {x[0]:.1f}x less wall time and {x[1]:.1f}x less CPU (local), "
                   f"{x[2]:.1f}x and {x[3]:.1f}x (shipping); {x[4]:.1f}x less process CPU while shipping")
     # For `make bench`'s cross-language table: calling-thread wall µs and process CPU µs per
     # trace, both while shipping, and the share of traces delivered (worst round).
     for label, row in rows.items():
-        print(f"BENCH|python|{label}|{row[2]:.2f}|{row[4]:.2f}|{row[6]:.0f}")
+        shipped_share = f"{row[6]:.0f}" if row[6] is not None else ""
+        print(f"BENCH|python|{label}|{row[2]:.2f}|{row[4]:.2f}|{shipped_share}")
     sink.shutdown()
 
 

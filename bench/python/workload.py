@@ -3,7 +3,8 @@ span and an llm span: three spans in OpenTelemetry's terms) recorded N times wit
 
     python workload.py SDK MODE N [ENDPOINT]
 
-SDK: ``trulayer`` (whichever version the interpreter has) or ``otel``. MODE: ``local``
+SDK: ``trulayer`` (whichever version the interpreter has), ``otel``, or ``noop`` (the floor: the
+same calls on an object that records nothing). MODE: ``local``
 (nothing shipped) or ``ship`` (to ENDPOINT, flushed before the clock stops). Prints one JSON
 line: µs per trace on the calling thread, as wall time and as the thread's own CPU time (each
 the best of CHUNKS equal slices of the run, so that a moment when another process had the CPU
@@ -62,6 +63,47 @@ def trulayer_workload(mode: str, endpoint: str):
     return one, settle, finish
 
 
+class _Noop:
+    """The floor: the same calls on an object that records nothing."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return None
+
+    def span(self, name, span_type="custom"):
+        return self
+
+    def set_input(self, value):
+        pass
+
+    set_output = set_model = set_input
+
+    def set_tokens(self, prompt_tokens, completion_tokens):
+        pass
+
+
+def noop_workload(mode: str, endpoint: str):
+    scope = _Noop()
+
+    def one():
+        with scope as trace:
+            trace.set_input({"question": QUESTION})
+            with trace.span("retrieve", span_type="retrieval") as span:
+                span.set_output({"doc_count": 5})
+            with trace.span("generate", span_type="llm") as span:
+                span.set_model("gpt-4o-mini")
+                span.set_output(ANSWER)
+                span.set_tokens(prompt_tokens=42, completion_tokens=7)
+            trace.set_output({"answer": ANSWER})
+
+    def finish():
+        pass
+
+    return one, finish, finish
+
+
 delivered = [0]  # traces an SDK reports delivered itself (OpenTelemetry); else the sink counts
 
 
@@ -115,7 +157,8 @@ def otel_workload(mode: str, endpoint: str):
 def main() -> None:
     sdk, mode, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
     endpoint = sys.argv[4] if len(sys.argv) > 4 else "http://127.0.0.1:9"
-    one, settle, finish = (trulayer_workload if sdk == "trulayer" else otel_workload)(mode, endpoint)
+    workloads = {"trulayer": trulayer_workload, "otel": otel_workload, "noop": noop_workload}
+    one, settle, finish = workloads[sdk](mode, endpoint)
     for _ in range(min(1000, n)):  # warm up caches, connections and lazy imports
         one()
     settle()
