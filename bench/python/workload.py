@@ -34,6 +34,8 @@ def trulayer_workload(mode: str, endpoint: str):
 
     new_api = hasattr(trulayer, "CORE_VERSION")
     options = {"api_key": "tl_bench", "project_name": "bench", "endpoint": endpoint, "batch_size": 50}
+    if new_api:  # as in the Node and core benchmarks: the sink, not the SDK, sets the pace
+        options["max_queue_size"] = 1_000_000
     client = trulayer.init(**options)
 
     def one():
