@@ -6,29 +6,27 @@ const QUESTION = 'Why is the sky blue?';
 const PROMPT = 'Answer using the documents: why is the sky blue?';
 const ANSWER = 'Rayleigh scattering makes shorter (blue) wavelengths scatter more.';
 
+/** The trace's content, through the SDK's own API (the floor's objects mimic it). */
+function fillTrace(t) {
+  t.setInput({ question: QUESTION });
+  t.span('retrieve', 'retrieval', (s) => {
+    s.setInput(QUESTION);
+    s.setOutput({ doc_count: 5 });
+  });
+  t.span('generate', 'llm', (s) => {
+    s.setModel('gpt-4o-mini');
+    s.setInput(PROMPT);
+    s.setOutput(ANSWER);
+    s.setTokens({ promptTokens: 12, completionTokens: 30 });
+  });
+  t.span('format', 'tool', (s) => s.setOutput(ANSWER));
+  t.setOutput({ answer: ANSWER });
+}
+
 export async function setupTruLayer(endpoint) {
   const { TruLayer } = await import('../../bindings-node/dist/index.js');
   const tl = new TruLayer({ apiKey: 'tl_bench_key', endpoint, batchSize: 100, maxQueueSize: 1_000_000 });
-  const oneTrace = () =>
-    tl.trace(
-      'answer_question',
-      (t) => {
-        t.setInput({ question: QUESTION });
-        t.span('retrieve', 'retrieval', (s) => {
-          s.setInput(QUESTION);
-          s.setOutput({ doc_count: 5 });
-        });
-        t.span('generate', 'llm', (s) => {
-          s.setModel('gpt-4o-mini');
-          s.setInput(PROMPT);
-          s.setOutput(ANSWER);
-          s.setTokens({ promptTokens: 12, completionTokens: 30 });
-        });
-        t.span('format', 'tool', (s) => s.setOutput(ANSWER));
-        t.setOutput({ answer: ANSWER });
-      },
-      { sessionId: 'conv-1' },
-    );
+  const oneTrace = () => tl.trace('answer_question', fillTrace, { sessionId: 'conv-1' });
   return { oneTrace, flush: () => tl.flush(30_000), shutdown: () => tl.shutdown(5000) };
 }
 
@@ -42,23 +40,7 @@ export async function setupFloor() {
     setTokens() {},
     span: (name, type, fn) => fn(scope),
   };
-  const trace = (name, fn) => fn(scope);
-  const oneTrace = () =>
-    trace('answer_question', (t) => {
-      t.setInput({ question: QUESTION });
-      t.span('retrieve', 'retrieval', (s) => {
-        s.setInput(QUESTION);
-        s.setOutput({ doc_count: 5 });
-      });
-      t.span('generate', 'llm', (s) => {
-        s.setModel('gpt-4o-mini');
-        s.setInput(PROMPT);
-        s.setOutput(ANSWER);
-        s.setTokens({ promptTokens: 12, completionTokens: 30 });
-      });
-      t.span('format', 'tool', (s) => s.setOutput(ANSWER));
-      t.setOutput({ answer: ANSWER });
-    });
+  const oneTrace = () => fillTrace(scope);
   const done = () => Promise.resolve(true);
   return { oneTrace, flush: done, shutdown: done };
 }

@@ -24,6 +24,23 @@ ANSWER = "Paris is the capital of France."
 CHUNKS = 10
 
 
+def record_seed_trace(client, new_api: bool = True) -> None:
+    """The trace every SDK records; trulayer 0.1.5 (``new_api`` False) takes plain strings and
+    other names for the token counts."""
+    with client.trace("answer_question") as trace:
+        trace.set_input({"question": QUESTION} if new_api else QUESTION)
+        with trace.span("retrieve", span_type="retrieval") as span:
+            span.set_output({"doc_count": 5} if new_api else "5 docs")
+        with trace.span("generate", span_type="llm") as span:
+            span.set_model("gpt-4o-mini")
+            span.set_output(ANSWER)
+            if new_api:
+                span.set_tokens(prompt_tokens=42, completion_tokens=7)
+            else:
+                span.set_tokens(prompt=42, completion=7)
+        trace.set_output({"answer": ANSWER} if new_api else ANSWER)
+
+
 def trulayer_workload(mode: str, endpoint: str):
     if mode == "local":
         os.environ["TRULAYER_MODE"] = "local"
@@ -39,18 +56,7 @@ def trulayer_workload(mode: str, endpoint: str):
     client = trulayer.init(**options)
 
     def one():
-        with client.trace("answer_question") as trace:
-            trace.set_input({"question": QUESTION} if new_api else QUESTION)
-            with trace.span("retrieve", span_type="retrieval") as span:
-                span.set_output({"doc_count": 5} if new_api else "5 docs")
-            with trace.span("generate", span_type="llm") as span:
-                span.set_model("gpt-4o-mini")
-                span.set_output(ANSWER)
-                if new_api:
-                    span.set_tokens(prompt_tokens=42, completion_tokens=7)
-                else:
-                    span.set_tokens(prompt=42, completion=7)
-            trace.set_output({"answer": ANSWER} if new_api else ANSWER)
+        record_seed_trace(client, new_api)
 
     def settle():
         # 0.1.5's flush() stops its sender thread and starts a new one, racing its own event
@@ -74,6 +80,9 @@ class _Noop:
     def __exit__(self, *exc):
         return None
 
+    def trace(self, name):
+        return self
+
     def span(self, name, span_type="custom"):
         return self
 
@@ -87,18 +96,10 @@ class _Noop:
 
 
 def noop_workload(mode: str, endpoint: str):
-    scope = _Noop()
+    client = _Noop()
 
     def one():
-        with scope as trace:
-            trace.set_input({"question": QUESTION})
-            with trace.span("retrieve", span_type="retrieval") as span:
-                span.set_output({"doc_count": 5})
-            with trace.span("generate", span_type="llm") as span:
-                span.set_model("gpt-4o-mini")
-                span.set_output(ANSWER)
-                span.set_tokens(prompt_tokens=42, completion_tokens=7)
-            trace.set_output({"answer": ANSWER})
+        record_seed_trace(client)
 
     def finish():
         pass

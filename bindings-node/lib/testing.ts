@@ -7,15 +7,8 @@ import type { TruLayer } from './client';
 import { getClient } from './global';
 import type { EventLevel, Metadata, SpanType } from './trace';
 
-/** A finished span as it would have been sent. */
-export interface SpanData {
-  id: string;
-  traceId: string;
-  /** The enclosing span; null directly under the trace. */
-  parentSpanId: string | null;
-  name: string;
-  /** `type` on the wire. */
-  spanType: SpanType;
+/** What finished traces and spans both carry. */
+export interface RecordedData {
   /** A string as it was set; any other value as compact JSON text. */
   input: string | null;
   output: string | null;
@@ -25,9 +18,20 @@ export interface SpanData {
   latencyMs: number | null;
   /** US dollars. */
   cost: number | null;
+  metadata: Metadata;
+}
+
+/** A finished span as it would have been sent. */
+export interface SpanData extends RecordedData {
+  id: string;
+  traceId: string;
+  /** The enclosing span; null directly under the trace. */
+  parentSpanId: string | null;
+  name: string;
+  /** `type` on the wire. */
+  spanType: SpanType;
   promptTokens: number | null;
   completionTokens: number | null;
-  metadata: Metadata;
   /** RFC 3339 UTC with microseconds (`start_time` on the wire). */
   startedAt: string;
   /** `end_time` on the wire. */
@@ -47,7 +51,7 @@ export interface EventData {
 }
 
 /** A finished trace as it would have been sent. */
-export interface TraceData {
+export interface TraceData extends RecordedData {
   id: string;
   /** The project name. */
   projectId: string;
@@ -56,15 +60,8 @@ export interface TraceData {
   externalId: string | null;
   userId: string | null;
   name: string;
-  input: string | null;
-  output: string | null;
-  model: string | null;
-  error: string | null;
-  latencyMs: number | null;
-  cost: number | null;
   /** Labels (a list), or key→value tags (an object, labels then map to ""). */
   tags: string[] | Record<string, string>;
-  metadata: Metadata;
   /** In the order they ended. */
   spans: SpanData[];
   events: EventData[];

@@ -4,6 +4,7 @@ context-manager use, extra methods) is delegated to the provider's stream object
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from typing import Any, Callable, Dict, List
 
 from ._call import ProviderCall
@@ -14,19 +15,20 @@ def tool_output(text: str, tool_calls: List[Any]) -> Any:
     return {"content": text or None, "tool_calls": tool_calls} if tool_calls else text
 
 
-class Accumulator:
-    """Gathers a stream's chunks; ``finish`` writes what was gathered onto the span."""
+class Accumulator(ABC):
+    """Gathers a stream's chunks; ``finish`` writes what was gathered onto the span. Each
+    provider's subclass knows its chunk shape and where its stream reports token usage."""
 
     def __init__(self) -> None:
         self.text: List[str] = []
         self.tools: Dict[int, Dict[str, Any]] = {}
         self.model: Any = None
 
-    def add(self, chunk: Any) -> None:
-        raise NotImplementedError
+    @abstractmethod
+    def add(self, chunk: Any) -> None: ...
 
-    def record_usage(self, call: ProviderCall) -> None:
-        raise NotImplementedError
+    @abstractmethod
+    def record_usage(self, call: ProviderCall) -> None: ...
 
     def finish(self, call: ProviderCall) -> None:
         call.span.set_output(tool_output("".join(self.text), [self.tools[i] for i in sorted(self.tools)]))
