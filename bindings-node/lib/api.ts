@@ -5,8 +5,8 @@ import { apiError, TruLayerError } from './errors';
 
 export type FailureType = 'timeout' | 'rate_limit' | 'invalid_response' | 'context_length';
 
-/** Fields traces and spans share in API answers. */
-interface RecordedFields {
+/** Fields traces and spans share in API answers (and in the wire JSON they were sent as). */
+export interface RecordedFields {
   input: string | null;
   output: string | null;
   model: string | null;

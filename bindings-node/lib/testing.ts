@@ -3,6 +3,7 @@
 // TypeScript's naming (`sessionId`, `spanType`, `promptTokens`, …): the values are exactly
 // the ones that would have been sent, only the keys are renamed. What is sent stays the
 // wire JSON every TruLayer SDK shares.
+import type { RecordedFields, SpanRecord } from './api';
 import type { TruLayer } from './client';
 import { getClient } from './global';
 import type { EventLevel, Metadata, SpanType } from './trace';
@@ -69,24 +70,10 @@ export interface TraceData extends RecordedData {
   endedAt: string | null;
 }
 
-/** The wire JSON the engine keeps (core/src/encode.rs); optional keys are omitted when empty. */
-interface WireSpan {
-  id: string;
-  trace_id: string;
-  parent_span_id: string | null;
-  name: string;
-  type: string;
-  input: string | null;
-  output: string | null;
-  model: string | null;
-  latency_ms: number | null;
-  cost: number | null;
-  error: string | null;
-  prompt_tokens: number | null;
-  completion_tokens: number | null;
-  metadata: Metadata;
+/** The wire JSON the engine keeps (core/src/encode); optional keys are omitted when empty. */
+interface WireSpan extends SpanRecord {
+  /** Always set: the engine keeps only finished spans. */
   start_time: string;
-  end_time: string | null;
 }
 
 interface WireEvent {
@@ -98,7 +85,7 @@ interface WireEvent {
   timestamp: string;
 }
 
-interface WireTrace {
+interface WireTrace extends RecordedFields {
   id: string;
   project_id: string;
   environment?: string;
@@ -106,14 +93,7 @@ interface WireTrace {
   external_id: string | null;
   user_id?: string;
   name: string;
-  input: string | null;
-  output: string | null;
-  model: string | null;
-  latency_ms: number | null;
-  cost: number | null;
-  error: string | null;
   tags: string[] | Record<string, string>;
-  metadata: Metadata;
   started_at: string;
   ended_at: string | null;
   spans: WireSpan[];

@@ -54,6 +54,40 @@ pub fn batch_body<'a>(traces: impl IntoIterator<Item = &'a [u8]>) -> Vec<u8> {
     body
 }
 
+/// What a trace and a span both record about their work.
+struct Outcome<'r> {
+    input: Option<&'r Payload>,
+    output: Option<&'r Payload>,
+    model: Option<&'r str>,
+    latency_ms: Option<u64>,
+    cost: Option<f64>,
+    error: Option<&'r ErrorInfo>,
+}
+
+impl<'r> Outcome<'r> {
+    fn of_trace(t: &'r TraceRecord) -> Self {
+        Outcome {
+            input: t.input.as_ref(),
+            output: t.output.as_ref(),
+            model: t.model.as_deref(),
+            latency_ms: t.latency_ms,
+            cost: t.cost,
+            error: t.error.as_ref(),
+        }
+    }
+
+    fn of_span(s: &'r SpanRecord) -> Self {
+        Outcome {
+            input: s.input.as_ref(),
+            output: s.output.as_ref(),
+            model: s.model.as_deref(),
+            latency_ms: s.latency_ms,
+            cost: s.cost,
+            error: s.error.as_ref(),
+        }
+    }
+}
+
 /// Writes the API's objects field by field, in the fixed order of `api/trulayer-api.md`, and
 /// applies the limits as it goes. (Written by hand rather than derived with serde: escaping
 /// straight into one buffer is most of the worker's CPU per trace.)
@@ -136,6 +170,22 @@ impl Writer<'_> {
         Cow::Owned(cut)
     }
 
+    /// The fields traces and spans share, in the API's order for both.
+    fn outcome(&mut self, o: Outcome<'_>) {
+        self.key(",\"input\":");
+        self.payload(o.input);
+        self.key(",\"output\":");
+        self.payload(o.output);
+        self.key(",\"model\":");
+        self.opt_str(o.model);
+        self.key(",\"latency_ms\":");
+        write_opt(&mut self.out, o.latency_ms, write_u64);
+        self.key(",\"cost\":");
+        self.cost(o.cost);
+        self.key(",\"error\":");
+        self.error(o.error);
+    }
+
     fn trace(&mut self, t: &TraceRecord, defaults: TraceDefaults<'_>) {
         self.key("{\"id\":");
         self.id(t.id);
@@ -162,18 +212,7 @@ impl Writer<'_> {
         }
         self.key(",\"name\":");
         write_str(&mut self.out, &t.name);
-        self.key(",\"input\":");
-        self.payload(t.input.as_ref());
-        self.key(",\"output\":");
-        self.payload(t.output.as_ref());
-        self.key(",\"model\":");
-        self.opt_str(t.model.as_deref());
-        self.key(",\"latency_ms\":");
-        write_opt(&mut self.out, t.latency_ms, write_u64);
-        self.key(",\"cost\":");
-        self.cost(t.cost);
-        self.key(",\"error\":");
-        self.error(t.error.as_ref());
+        self.outcome(Outcome::of_trace(t));
         self.key(",\"tags\":");
         self.tags(t);
         self.key(",\"metadata\":");
@@ -220,18 +259,7 @@ impl Writer<'_> {
         write_str(&mut self.out, &s.name);
         self.key(",\"type\":");
         write_plain_str(&mut self.out, s.span_type.as_str());
-        self.key(",\"input\":");
-        self.payload(s.input.as_ref());
-        self.key(",\"output\":");
-        self.payload(s.output.as_ref());
-        self.key(",\"model\":");
-        self.opt_str(s.model.as_deref());
-        self.key(",\"latency_ms\":");
-        write_opt(&mut self.out, s.latency_ms, write_u64);
-        self.key(",\"cost\":");
-        self.cost(s.cost);
-        self.key(",\"error\":");
-        self.error(s.error.as_ref());
+        self.outcome(Outcome::of_span(s));
         self.key(",\"prompt_tokens\":");
         write_opt(&mut self.out, s.prompt_tokens, write_i64);
         self.key(",\"completion_tokens\":");
