@@ -3,7 +3,8 @@
 //! Subscribers run on the thread that observed the failure (usually the worker); a binding
 //! forwards the report to its own thread before calling user code. A panicking subscriber is
 //! contained. Repeats of the same kind are reported once per outage window: the window
-//! closes when a batch is delivered again.
+//! closes when a batch is delivered again or, for a full queue, when the queue has drained
+//! (a healthy endpoint slower than the app delivers batches all through the overload).
 
 use std::fmt;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -127,9 +128,14 @@ impl Reporter {
 
     /// A delivery succeeded: the outage window is over.
     pub fn recovered(&self) {
-        for k in [ErrorKind::RateLimit, ErrorKind::Network, ErrorKind::QueueFull, ErrorKind::Delivery] {
+        for k in [ErrorKind::RateLimit, ErrorKind::Network, ErrorKind::Delivery] {
             self.latched[k.index()].store(false, Ordering::Release);
         }
+    }
+
+    /// The worker emptied the queue: the overload that filled it is over.
+    pub fn queue_drained(&self) {
+        self.latched[ErrorKind::QueueFull.index()].store(false, Ordering::Release);
     }
 }
 
@@ -153,11 +159,16 @@ mod tests {
         std::panic::set_hook(Box::new(|_| {}));
         r.report_once(report(ErrorKind::Network));
         r.report_once(report(ErrorKind::Network));
+        r.report_once(report(ErrorKind::QueueFull));
         r.recovered();
         r.report_once(report(ErrorKind::Network));
+        r.report_once(report(ErrorKind::QueueFull));
+        r.queue_drained();
+        r.report_once(report(ErrorKind::QueueFull));
         r.report(report(ErrorKind::Validation));
         r.report(report(ErrorKind::Validation));
         std::panic::set_hook(prev);
-        assert_eq!(*seen.lock().unwrap(), vec![ErrorKind::Network, ErrorKind::Network, ErrorKind::Validation, ErrorKind::Validation]);
+        use ErrorKind::{Network, QueueFull, Validation};
+        assert_eq!(*seen.lock().unwrap(), vec![Network, QueueFull, Network, QueueFull, Validation, Validation]);
     }
 }

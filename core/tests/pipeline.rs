@@ -174,6 +174,26 @@ fn a_full_queue_drops_the_newest_counts_them_and_reports_once() {
 }
 
 #[test]
+fn an_endpoint_slower_than_the_app_is_reported_once_while_the_queue_stays_full() {
+    let sink = Sink::start();
+    sink.always(Reply::Slow(200, Duration::from_millis(20)));
+    let c = client(&sink, &[("max_queue_size", "200"), ("batch_size", "10")]);
+    let errors = collect_errors(&c);
+    // Keep the queue full while batch after batch is delivered: the overload is one episode.
+    let mut made = 0;
+    while sink.delivered().len() < 100 {
+        finish_many(&c, 50);
+        made += 50;
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    let s = c.stats();
+    assert!(s.dropped["queue_full"] > 0 && s.queued + s.dropped["queue_full"] == made as u64, "{s:?}");
+    let full_reports = errors.lock().unwrap().iter().filter(|e| e.kind == ErrorKind::QueueFull).count();
+    assert_eq!(full_reports, 1, "one report for one overload, not one per delivered batch");
+    c.shutdown(Duration::from_millis(100));
+}
+
+#[test]
 fn the_queue_is_bounded_by_bytes_too() {
     let sink = Sink::start();
     sink.always(Reply::Hang);

@@ -154,7 +154,11 @@ impl Worker {
     }
 
     async fn take_and_ship(&mut self) {
-        for trace in self.queue.take(self.queue.batch_size()) {
+        let taken = self.queue.take(self.queue.batch_size());
+        if self.queue.is_empty() {
+            self.shared.reporter.queue_drained();
+        }
+        for trace in taken {
             self.accept(trace).await;
         }
         self.ship().await;

@@ -23,6 +23,8 @@ pub enum Reply {
     RetryAfter(u16, String),
     /// Accept the connection and the request, never answer.
     Hang,
+    /// Answer this status after a pause: a healthy endpoint slower than the app.
+    Slow(u16, Duration),
 }
 
 #[derive(Clone, Debug)]
@@ -157,13 +159,17 @@ async fn ingest(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Byt
             }
         })
     };
-    match reply.unwrap_or(Reply::Status(201)) {
+    let reply = reply.unwrap_or(Reply::Status(201));
+    if let Reply::Slow(_, pause) = reply {
+        tokio::time::sleep(pause).await;
+    }
+    match reply {
         Reply::Hang => std::future::pending().await,
-        Reply::Status(s) if (200..300).contains(&s) => {
+        Reply::Status(s) | Reply::Slow(s, _) if (200..300).contains(&s) => {
             shared.delivered.lock().unwrap().extend(ids);
             StatusCode::from_u16(s).unwrap().into_response()
         }
-        Reply::Status(s) => {
+        Reply::Status(s) | Reply::Slow(s, _) => {
             (StatusCode::from_u16(s).unwrap(), r#"{"error":"scripted failure","code":"scripted"}"#).into_response()
         }
         Reply::RetryAfter(s, after) => (StatusCode::from_u16(s).unwrap(), [("retry-after", after)], "{}").into_response(),
