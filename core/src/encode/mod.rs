@@ -40,9 +40,16 @@ pub fn encode_trace(t: &TraceRecord, defaults: TraceDefaults<'_>, limits: &Limit
     (w.out, w.cuts)
 }
 
-/// Joins already-encoded traces into one `{"traces":[...]}` request body.
-pub fn batch_body<'a>(traces: impl IntoIterator<Item = &'a [u8]>) -> Vec<u8> {
-    let mut body = Vec::with_capacity(4096);
+/// Joins already-encoded traces into one `{"traces":[...]}` request body, allocated once at
+/// its final size (a batch body is hundreds of kilobytes: growing it would copy it again).
+pub fn batch_body<'a, I>(traces: I) -> Vec<u8>
+where
+    I: IntoIterator<Item = &'a [u8]>,
+    I::IntoIter: Clone,
+{
+    let traces = traces.into_iter();
+    let size = traces.clone().map(|t| t.len() + 1).sum::<usize>() + b"{\"traces\":[]}".len();
+    let mut body = Vec::with_capacity(size);
     body.extend_from_slice(b"{\"traces\":[");
     for (i, t) in traces.into_iter().enumerate() {
         if i > 0 {

@@ -3,6 +3,7 @@
 use std::io::Write;
 use std::time::{Duration, SystemTime};
 
+use bytes::Bytes;
 use reqwest::header::{HeaderValue, AUTHORIZATION, CONTENT_ENCODING, CONTENT_TYPE, RETRY_AFTER};
 
 use super::backoff::parse_retry_after;
@@ -48,8 +49,9 @@ impl HttpExporter {
         HttpExporter { client, url: config.ingest_url(), auth, compression: config.compression, debug: config.debug }
     }
 
-    /// Sends one body; `timeout` bounds the whole attempt, connection included.
-    pub async fn send(&self, body: &[u8], traces: usize, timeout: Duration) -> Attempt {
+    /// Sends one body; `timeout` bounds the whole attempt, connection included. The body is
+    /// shared with the request, not copied: a retry sends the same buffer again.
+    pub async fn send(&self, body: &Bytes, traces: usize, timeout: Duration) -> Attempt {
         let client = match &self.client {
             Ok(c) => c,
             Err(e) => return Attempt::Retry { status: None, retry_after: None, reason: e.clone() },
@@ -60,7 +62,7 @@ impl HttpExporter {
                 "trulayer debug: POST {} ({traces} traces, {} bytes, Authorization: Bearer <redacted>)\n{}",
                 self.url,
                 body.len(),
-                String::from_utf8_lossy(body)
+                String::from_utf8_lossy(&body[..])
             );
         }
         let mut req = client.post(&self.url).header(CONTENT_TYPE, "application/json").timeout(timeout);
@@ -69,7 +71,7 @@ impl HttpExporter {
         }
         req = match self.compression {
             Compression::Gzip => req.header(CONTENT_ENCODING, "gzip").body(gzip(body)),
-            Compression::None => req.body(body.to_vec()),
+            Compression::None => req.body(body.clone()),
         };
         let resp = match tokio::time::timeout(timeout, req.send()).await {
             Err(_) => return Attempt::Retry { status: None, retry_after: None, reason: format!("no answer within {timeout:?}") },

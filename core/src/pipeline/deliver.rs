@@ -4,6 +4,7 @@ use std::future::Future;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
+use bytes::Bytes;
 use tokio::sync::watch;
 use tokio::time::{sleep_until, Instant};
 
@@ -103,7 +104,7 @@ impl Delivery<'_> {
 
     async fn send_with_retries(&mut self, batch: &[Encoded]) -> Outcome {
         let config = &self.shared.config;
-        let body = batch_body(batch.iter().map(|e| &e.bytes[..]));
+        let body = Bytes::from(batch_body(batch.iter().map(|e| &e.bytes[..])));
         let budget_end = Instant::now() + config.retry_budget;
         let mut backoff = Backoff::new(BACKOFF_BASE, BACKOFF_CAP);
         loop {
