@@ -10,6 +10,7 @@
 //! is parsed so the engine's scrubbing reaches the strings inside and its encoder writes the
 //! wire form.
 
+use std::borrow::Cow;
 use std::time::Duration;
 
 use serde_json::Value;
@@ -23,7 +24,8 @@ pub struct Packed<'a> {
 }
 
 /// Reads the slots of a [`Packed`] trace in order. Every read checks its bounds: a short or
-/// inconsistent trace is an error naming the slot, never a panic.
+/// inconsistent trace is an error naming the slot, never a panic. Strings are read as
+/// slices of the trace's text and copied only where a record keeps them.
 struct Reader<'a> {
     text: &'a [u16],
     /// The whole text as UTF-8 when it is all ASCII (the common case): converted in one pass,
@@ -40,7 +42,15 @@ fn malformed(what: &str) -> String {
 
 /// The text as UTF-8 bytes when every unit is ASCII.
 fn ascii_bytes(units: &[u16]) -> Option<Vec<u8>> {
-    (units.iter().fold(0, |any, &u| any | u) < 0x80).then(|| units.iter().map(|&u| u as u8).collect())
+    let mut any = 0;
+    let bytes: Vec<u8> = units
+        .iter()
+        .map(|&u| {
+            any |= u;
+            u as u8
+        })
+        .collect();
+    (any < 0x80).then_some(bytes)
 }
 
 impl<'a> Reader<'a> {
@@ -56,33 +66,45 @@ impl<'a> Reader<'a> {
         Ok((v >= 0.0).then_some(v as usize))
     }
 
-    /// A string slot; an unpaired surrogate (legal in JS strings) becomes U+FFFD.
-    fn opt_str(&mut self) -> Result<Option<String>, String> {
+    /// A string slot, borrowed from the text when it is ASCII; an unpaired surrogate (legal in
+    /// JS strings) becomes U+FFFD.
+    fn opt_slice(&mut self) -> Result<Option<Cow<'a, str>>, String> {
         let Some(len) = self.index()? else { return Ok(None) };
         let range = self.at..self.at + len;
         let short = || malformed("text shorter than its slots");
         let s = match self.ascii {
-            Some(ascii) => ascii.get(range).ok_or_else(short)?.to_owned(),
-            None => String::from_utf16_lossy(self.text.get(range).ok_or_else(short)?),
+            Some(ascii) => Cow::Borrowed(ascii.get(range).ok_or_else(short)?),
+            None => Cow::Owned(String::from_utf16_lossy(self.text.get(range).ok_or_else(short)?)),
         };
         self.at += len;
         Ok(Some(s))
     }
 
+    fn slice(&mut self, what: &str) -> Result<Cow<'a, str>, String> {
+        self.opt_slice()?.ok_or_else(|| malformed(&format!("{what} is missing")))
+    }
+
+    fn opt_str(&mut self) -> Result<Option<String>, String> {
+        Ok(self.opt_slice()?.map(Cow::into_owned))
+    }
+
     fn str(&mut self, what: &str) -> Result<String, String> {
-        self.opt_str()?.ok_or_else(|| malformed(&format!("{what} is missing")))
+        self.slice(what).map(Cow::into_owned)
     }
 
     /// A payload: a string, or JSON text of a structured value (kept as text if it does not
     /// parse, which JS's JSON.stringify output always does).
     fn payload(&mut self) -> Result<Option<Payload>, String> {
-        let text = self.opt_str()?;
+        let text = self.opt_slice()?;
         let is_json = self.num()? == 1.0;
-        Ok(text.map(|t| if is_json { serde_json::from_str(&t).unwrap_or(Value::String(t)) } else { Value::String(t) }))
+        Ok(text.map(|t| match is_json {
+            true => serde_json::from_str(&t).unwrap_or_else(|_| Value::String(t.into_owned())),
+            false => Value::String(t.into_owned()),
+        }))
     }
 
     fn metadata(&mut self) -> Result<Metadata, String> {
-        match self.opt_str()? {
+        match self.opt_slice()? {
             None => Ok(Metadata::new()),
             Some(json) => serde_json::from_str(&json).map_err(|e| malformed(&format!("metadata: {e}"))),
         }
@@ -94,13 +116,17 @@ impl<'a> Reader<'a> {
         Ok((!v.is_nan()).then_some(v as i64))
     }
 
+    fn opt_id(&mut self) -> Result<Option<Uuid>, String> {
+        self.opt_slice()?.map(|id| parse_uuid(&id)).transpose()
+    }
+
     /// A span reference: an index among the ended spans, or an id.
     fn span_ref(&mut self) -> Result<SpanRef, String> {
         let index = self.index()?;
-        let id = self.opt_str()?;
+        let id = self.opt_id()?;
         Ok(match (index, id) {
             (Some(i), _) => SpanRef::Index(i),
-            (None, Some(id)) => SpanRef::Id(parse_uuid(&id)?),
+            (None, Some(id)) => SpanRef::Id(id),
             (None, None) => SpanRef::None,
         })
     }
@@ -141,17 +167,13 @@ fn common(r: &mut Reader<'_>, anchor_ms: f64) -> Result<Common, String> {
     let start_mono = r.num()?;
     let end_mono = r.num()?;
     let cost = r.num()?;
-    let id = r.opt_str()?;
     let start_us = wall_micros(anchor_ms, start_mono);
-    let id = match id {
-        Some(id) => parse_uuid(&id)?,
-        None => id_at(start_us / 1000),
-    };
+    let id = r.opt_id()?.unwrap_or_else(|| id_at(start_us / 1000));
     let name = r.str("name")?;
     let input = r.payload()?;
     let output = r.payload()?;
     let model = r.opt_str()?;
-    let error_kind = r.opt_str()?;
+    let error_kind = r.opt_slice()?;
     let error = r.opt_str()?.map(|message| ErrorInfo::new(error_kind.as_deref(), message));
     let metadata = r.metadata()?;
     // Start plus the monotonic duration, so end - start always equals the measured latency
@@ -196,7 +218,7 @@ fn span_record(r: &mut Reader<'_>, anchor_ms: f64) -> Result<(SpanRecord, SpanRe
     let prompt_tokens = r.opt_count()?;
     let completion_tokens = r.opt_count()?;
     let parent = r.span_ref()?;
-    let span_type = SpanType::parse(&r.str("span type")?);
+    let span_type = SpanType::parse(&r.slice("span type")?);
     let record = SpanRecord {
         id: c.id,
         parent_span_id: None,
@@ -220,7 +242,7 @@ fn span_record(r: &mut Reader<'_>, anchor_ms: f64) -> Result<(SpanRecord, SpanRe
 fn event_record(r: &mut Reader<'_>, anchor_ms: f64) -> Result<(EventRecord, SpanRef), String> {
     let ts_us = wall_micros(anchor_ms, r.num()?);
     let span = r.span_ref()?;
-    let level = r.str("event level")?;
+    let level = r.slice("event level")?;
     let level = Level::parse(&level).ok_or_else(|| malformed(&format!("event level {level:?}")))?;
     let record = EventRecord {
         id: id_at(ts_us / 1000),
