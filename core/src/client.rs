@@ -10,7 +10,7 @@ use crate::config::{Config, ConfigError, Mode};
 use crate::fork;
 use crate::local::LocalBuffer;
 use crate::model::TraceRecord;
-use crate::pipeline::{prepare, spawn_worker, Offer, Shared, WorkerHandle};
+use crate::pipeline::{prepare, spawn_worker, Offer, Pending, Shared, WorkerHandle};
 use crate::report::{ErrorKind, ErrorReport, Subscriber};
 use crate::sampling;
 use crate::stats::{DropReason, Stats};
@@ -67,8 +67,21 @@ impl Client {
     }
 
     /// Hands a finished trace to the pipeline. Never blocks on I/O, never fails: every outcome
-    /// is counted in [`Client::stats`].
+    /// is counted in [`Client::stats`]. The worker scrubs and encodes it.
     pub fn finish(&self, trace: TraceRecord) -> Finished {
+        self.enqueue(trace, Pending::Record)
+    }
+
+    /// As [`Client::finish`], but scrubs and encodes the trace on the calling thread, so the
+    /// worker only batches and sends it. For a binding that finishes traces on a thread of its
+    /// own (Node's intake thread), never on the application's: the record is then built,
+    /// encoded and freed on one thread, while it is still in that core's cache.
+    pub fn finish_encoding_here(&self, trace: TraceRecord) -> Finished {
+        let shared = &self.inner.shared;
+        self.enqueue(trace, |t| Pending::Encoded(prepare(t, shared)))
+    }
+
+    fn enqueue(&self, trace: TraceRecord, pending: impl FnOnce(TraceRecord) -> Pending) -> Finished {
         let shared = &self.inner.shared;
         if !shared.config.enabled {
             return Finished::Disabled;
@@ -104,7 +117,7 @@ impl Client {
                 return Finished::Dropped(DropReason::Rejected);
             }
         };
-        let reason = match worker.queue.offer(trace) {
+        let reason = match worker.queue.offer(pending(trace)) {
             Offer::Accepted => {
                 shared.counters.queued();
                 return Finished::Kept;

@@ -211,6 +211,23 @@ fn the_queue_is_bounded_by_bytes_too() {
 }
 
 #[test]
+fn a_trace_encoded_on_the_finishing_thread_is_sent_as_the_worker_would_send_it() {
+    let sink = Sink::start();
+    // A built-in rule, so scrubbing is part of what moves to the finishing thread.
+    let c = client(&sink, &[("redact", "email")]);
+    let mut t = trace("encoded here");
+    t.input = Some(json!({"to": "ada@example.com", "n": [1, 2.5]}));
+    assert_eq!(c.finish(t.clone()), Finished::Kept);
+    assert_eq!(c.finish_encoding_here(t), Finished::Kept);
+    assert!(c.flush(LONG));
+    let sent: Vec<_> = sink.received().iter().flat_map(|r| r.body["traces"].as_array().unwrap().clone()).collect();
+    assert_eq!(sent.len(), 2);
+    assert_eq!(sent[0], sent[1], "the same bytes, whichever thread encoded them");
+    assert!(!sent[0].to_string().contains("ada@example.com"), "scrubbed on both paths");
+    assert_eq!(c.stats().sent, 2);
+}
+
+#[test]
 fn flush_waits_for_everything_finished_before_it() {
     let sink = Sink::start();
     let c = client(&sink, &[("batch_size", "100")]);

@@ -3,6 +3,8 @@
 //! ```text
 //! app thread: Client::finish ─ sample ─► Queue::offer (bounded: count and bytes; full = drop newest)
 //! worker thread: scrub ─ encode ─ batch (count, bytes, interval) ─ HttpExporter::send
+//! (a binding thread that is not the app's may scrub and encode before offering:
+//!  Client::finish_encoding_here)
 //!                 ↘ retry with backoff / Retry-After ↘ split on 400/413 ↘ latch on 401/403
 //! ```
 //! Flush and shutdown travel on a separate control channel so they never wait behind data.
@@ -13,7 +15,7 @@ mod queue;
 mod worker;
 
 pub use prepare::{prepare, Encoded};
-pub use queue::{Offer, Queue};
+pub use queue::{Offer, Pending, Queue};
 pub use worker::{spawn_worker, Control, WorkerHandle};
 
 use std::sync::atomic::AtomicBool;

@@ -1,6 +1,7 @@
 //! The bounded queue between application threads and the worker.
 //!
-//! Bounded twice: by count and by bytes (an estimate of what the queued records hold).
+//! Bounded twice: by count and by bytes (an estimate of what a queued record holds, exact for
+//! a trace already encoded).
 //! Offering never blocks on the worker; when either bound is reached the newest trace is
 //! refused and the caller counts the drop. Memory stays bounded whatever the endpoint does.
 //! The worker is woken only when a full batch is waiting (its interval tick takes partial
@@ -11,10 +12,34 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use tokio::sync::Notify;
 
+use super::prepare::Encoded;
 use crate::model::TraceRecord;
 
+/// A finished trace waiting for the worker: a record the worker scrubs and encodes, or one
+/// that a binding's own thread already encoded (`Client::finish_encoding_here`).
+#[derive(Debug)]
+pub enum Pending {
+    Record(TraceRecord),
+    Encoded(Encoded),
+}
+
+impl Pending {
+    fn bytes(&self) -> usize {
+        match self {
+            Pending::Record(t) => t.approx_bytes(),
+            Pending::Encoded(e) => e.bytes.len(),
+        }
+    }
+}
+
+impl From<TraceRecord> for Pending {
+    fn from(t: TraceRecord) -> Self {
+        Pending::Record(t)
+    }
+}
+
 struct Queued {
-    trace: TraceRecord,
+    item: Pending,
     bytes: usize,
 }
 
@@ -65,8 +90,9 @@ impl Queue {
         self.inner.items.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    pub fn offer(&self, trace: TraceRecord) -> Offer {
-        let bytes = trace.approx_bytes();
+    pub fn offer(&self, item: impl Into<Pending>) -> Offer {
+        let item = item.into();
+        let bytes = item.bytes();
         let len = {
             let mut items = self.lock();
             if items.closed {
@@ -80,7 +106,7 @@ impl Queue {
                 return Offer::OverBytes;
             }
             items.bytes += bytes;
-            items.queue.push_back(Queued { trace, bytes });
+            items.queue.push_back(Queued { item, bytes });
             items.queue.len()
         };
         if len % self.inner.batch_size == 0 {
@@ -90,12 +116,12 @@ impl Queue {
     }
 
     /// Takes up to `max` traces, oldest first.
-    pub fn take(&self, max: usize) -> Vec<TraceRecord> {
+    pub fn take(&self, max: usize) -> Vec<Pending> {
         let mut items = self.lock();
         let n = max.min(items.queue.len());
         let taken: Vec<Queued> = items.queue.drain(..n).collect();
         items.bytes -= taken.iter().map(|q| q.bytes).sum::<usize>();
-        taken.into_iter().map(|q| q.trace).collect()
+        taken.into_iter().map(|q| q.item).collect()
     }
 
     pub fn len(&self) -> usize {
@@ -128,6 +154,17 @@ impl Queue {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ids::new_id;
+
+    fn names(taken: Vec<Pending>) -> Vec<String> {
+        taken
+            .into_iter()
+            .map(|p| match p {
+                Pending::Record(t) => t.name,
+                Pending::Encoded(e) => String::from_utf8(e.bytes).unwrap(),
+            })
+            .collect()
+    }
 
     #[test]
     fn refuses_the_newest_when_full_by_count() {
@@ -135,9 +172,9 @@ mod tests {
         assert_eq!(q.offer(TraceRecord::new("a")), Offer::Accepted);
         assert_eq!(q.offer(TraceRecord::new("b")), Offer::Accepted);
         assert_eq!(q.offer(TraceRecord::new("c")), Offer::Full);
-        assert_eq!(q.take(1)[0].name, "a");
+        assert_eq!(names(q.take(1)), ["a"]);
         assert_eq!(q.offer(TraceRecord::new("d")), Offer::Accepted);
-        assert_eq!(q.take(10).iter().map(|t| t.name.as_str()).collect::<Vec<_>>(), ["b", "d"]);
+        assert_eq!(names(q.take(10)), ["b", "d"]);
     }
 
     #[test]
@@ -151,6 +188,17 @@ mod tests {
         q.take(10);
         assert_eq!(q.queued_bytes(), 0);
         assert_eq!(q.offer(big), Offer::Accepted);
+    }
+
+    #[test]
+    fn an_encoded_trace_counts_its_exact_size_and_keeps_its_place() {
+        let q = Queue::bounded(10, 10_000, 10);
+        q.offer(TraceRecord::new("record"));
+        let encoded = Encoded { id: new_id(), bytes: b"{\"id\":1}".to_vec() };
+        let before = q.queued_bytes();
+        assert_eq!(q.offer(Pending::Encoded(encoded)), Offer::Accepted);
+        assert_eq!(q.queued_bytes() - before, 8);
+        assert_eq!(names(q.take(10)), ["record", "{\"id\":1}"]);
     }
 
     #[test]

@@ -14,10 +14,9 @@ use tokio::sync::{mpsc, watch};
 
 use super::deliver::{Deadline, Delivery};
 use super::prepare::{prepare, Encoded};
-use super::queue::Queue;
+use super::queue::{Pending, Queue};
 use super::Shared;
 use crate::export::HttpExporter;
-use crate::model::TraceRecord;
 use crate::stats::DropReason;
 
 pub enum Control {
@@ -158,14 +157,17 @@ impl Worker {
         if self.queue.is_empty() {
             self.shared.reporter.queue_drained();
         }
-        for trace in taken {
-            self.accept(trace).await;
+        for item in taken {
+            let encoded = match item {
+                Pending::Record(trace) => prepare(trace, &self.shared),
+                Pending::Encoded(encoded) => encoded,
+            };
+            self.accept(encoded).await;
         }
         self.ship().await;
     }
 
-    async fn accept(&mut self, trace: TraceRecord) {
-        let encoded = prepare(trace, &self.shared);
+    async fn accept(&mut self, encoded: Encoded) {
         let limits = &self.shared.config.limits;
         if !self.batch.is_empty() && self.batch_bytes + encoded.bytes.len() > limits.max_batch_bytes {
             self.ship().await;
