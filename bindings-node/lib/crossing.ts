@@ -3,17 +3,18 @@
 //   - `text`: every present string of the trace, concatenated in a fixed order;
 //   - `nums`: every number, and for each string slot its length in UTF-16 code units (or -1
 //     when the value is absent), in the same order.
-// Building them costs a few writes per field (strings are concatenated as a rope, which the
-// copy into Rust flattens once), where JSON would quote and escape every string in JS and
-// unescape it again in Rust. The order of slots is defined
-// once, here, and mirrored by the reader.
+// Building them costs a few writes per field (the strings are collected in an array and
+// joined once: a rope of `+=` pieces costs a heap cell per piece and is slower to copy into
+// Rust), where JSON would quote and escape every string in JS and unescape it again in Rust.
+// The order of slots is defined once, here, and mirrored by the reader.
 import { toJson } from './payload';
 import type { EventData, Metadata, SpanContext, TraceContext } from './trace';
 
 /** Numbers and lengths of the trace being packed; grown when a trace needs more. */
 let nums = new Float64Array(256);
 let n = 0;
-let text = '';
+/** Its strings, reused from trace to trace. */
+const parts: string[] = [];
 
 function num(v: number): void {
   if (n === nums.length) {
@@ -29,7 +30,7 @@ function str(s: string | undefined): void {
     num(-1);
   } else {
     num(s.length);
-    text += s;
+    parts.push(s);
   }
 }
 
@@ -98,7 +99,6 @@ export interface Packed {
  * engine decides). */
 export function pack(t: TraceContext, sampled: boolean | undefined): Packed {
   n = 0;
-  text = '';
   num(t._anchor);
   num(sampled === undefined ? -1 : sampled ? 1 : 0);
   common(t);
@@ -120,7 +120,7 @@ export function pack(t: TraceContext, sampled: boolean | undefined): Packed {
   const events = t._events ?? [];
   num(events.length);
   for (const e of events) event(e);
-  const packed = { text, nums, count: n };
-  text = '';
-  return packed;
+  const text = parts.join('');
+  parts.length = 0; // hold no user string past the crossing
+  return { text, nums, count: n };
 }
