@@ -89,7 +89,7 @@ impl Intake {
         if self.client.config().mode == Mode::Local {
             let mut text = Vec::new();
             append_text(&mut text)?;
-            self.client.finish(unpack(Packed { text: &text, nums })?);
+            self.client.finish(unpack(Packed { text: &text, nums }, self.scrubbing())?);
             return Ok(());
         }
         let mut pending = lock(&self.pending);
@@ -153,9 +153,16 @@ impl Intake {
         }
     }
 
+    /// Whether the engine scrubs records (built-in rules or a hook), so needs payloads parsed.
+    fn scrubbing(&self) -> bool {
+        let config = self.client.config();
+        !config.redactor.is_empty() || config.scrub_hook.is_some()
+    }
+
     fn finish_all(&self, batch: &Traces) {
+        let scrubbing = self.scrubbing();
         for trace in batch.iter() {
-            match unpack(trace) {
+            match unpack(trace, scrubbing) {
                 Ok(record) => {
                     self.client.finish_encoding_here(record);
                 }

@@ -8,12 +8,14 @@
 //! milliseconds with one wall-clock anchor per trace; a scope whose id JS never asked for
 //! gets its id here. Payloads arrive as strings or, for structured values, as JSON text that
 //! is parsed so the engine's scrubbing reaches the strings inside and its encoder writes the
-//! wire form.
+//! wire form; with nothing to scrub, text that already is the encoder's form is kept as it
+//! is (the wire carries structured payloads as their JSON text, so the bytes are the same).
 
 use std::borrow::Cow;
 use std::time::Duration;
 
 use serde_json::Value;
+use trulayer_core::encode::is_canonical_json;
 use trulayer_core::{ErrorInfo, EventRecord, Level, Metadata, Payload, SpanRecord, SpanType, Timestamp, TraceRecord, Uuid};
 
 /// A finished trace as it crossed (copied out of JS).
@@ -34,6 +36,8 @@ struct Reader<'a> {
     at: usize,
     nums: &'a [f64],
     k: usize,
+    /// No scrubbing applies: JSON text in the encoder's form need not be parsed.
+    json_as_text: bool,
 }
 
 fn malformed(what: &str) -> String {
@@ -93,11 +97,13 @@ impl<'a> Reader<'a> {
     }
 
     /// A payload: a string, or JSON text of a structured value (kept as text if it does not
-    /// parse, which JS's JSON.stringify output always does).
+    /// parse, which JS's JSON.stringify output always does, or if it is already written as
+    /// the encoder would write it and nothing is to be scrubbed).
     fn payload(&mut self) -> Result<Option<Payload>, String> {
         let text = self.opt_slice()?;
         let is_json = self.num()? == 1.0;
         Ok(text.map(|t| match is_json {
+            true if self.json_as_text && is_canonical_json(&t) => Value::String(t.into_owned()),
             true => serde_json::from_str(&t).unwrap_or_else(|_| Value::String(t.into_owned())),
             false => Value::String(t.into_owned()),
         }))
@@ -256,11 +262,12 @@ fn event_record(r: &mut Reader<'_>, anchor_ms: f64) -> Result<(EventRecord, Span
 }
 
 /// Reads a packed trace back into a record. Errors mean a bug in the facade, never in user
-/// data (every user string arrives as a slot of its own).
-pub fn unpack(p: Packed<'_>) -> Result<TraceRecord, String> {
+/// data (every user string arrives as a slot of its own). `scrubbing` says whether the engine
+/// will scrub the record (then every structured payload is parsed, so it can).
+pub fn unpack(p: Packed<'_>, scrubbing: bool) -> Result<TraceRecord, String> {
     let ascii = ascii_bytes(p.text);
     let ascii = ascii.as_deref().map(|b| std::str::from_utf8(b).expect("ASCII is UTF-8"));
-    let r = &mut Reader { text: p.text, ascii, at: 0, nums: p.nums, k: 0 };
+    let r = &mut Reader { text: p.text, ascii, at: 0, nums: p.nums, k: 0, json_as_text: !scrubbing };
     let anchor_ms = r.num()?;
     let sampled = r.index()?.map(|v| v == 1);
     let c = common(r, anchor_ms)?;
@@ -346,7 +353,15 @@ mod tests {
             self.str(None).num(0.0).str(None).num(0.0).str(None).str(None).str(None).str(None)
         }
         fn unpack(&self) -> Result<TraceRecord, String> {
-            unpack(Packed { text: &self.text, nums: &self.nums })
+            unpack(Packed { text: &self.text, nums: &self.nums }, true)
+        }
+        /// A trace named "t" whose input and output are JSON text.
+        fn with_payloads(input: &str, output: &str) -> Packer {
+            let mut p = Packer::default();
+            p.num(ANCHOR).num(-1.0).num(0.0).num(1.0).num(f64::NAN).str(None).str(Some("t"));
+            p.str(Some(input)).num(1.0).str(Some(output)).num(1.0);
+            p.str(None).str(None).str(None).str(None).str(None).str(None).str(None).num(0.0).num(0.0).num(0.0).num(0.0);
+            p
         }
     }
 
@@ -406,12 +421,28 @@ mod tests {
         assert_eq!(t.name, "名前 ✓");
         assert_eq!((t.input, t.output), (Some(json!("{\"a\":1}")), Some(json!([1, 2]))));
         let lone = [0xd800u16];
-        assert_eq!(Reader { text: &lone, ascii: None, at: 0, nums: &[1.0], k: 0 }.opt_str().unwrap().as_deref(), Some("\u{fffd}"));
+        assert_eq!(Reader { text: &lone, ascii: None, at: 0, nums: &[1.0], k: 0, json_as_text: false }.opt_str().unwrap().as_deref(), Some("\u{fffd}"));
+    }
+
+    #[test]
+    fn json_text_in_the_encoders_form_is_kept_unless_scrubbing_needs_it_parsed() {
+        use trulayer_core::encode::{encode_trace, TraceDefaults};
+        let p = Packer::with_payloads(r#"{"answer":"blue","n":[1,2]}"#, r#"{"z":1,"a":2.5}"#);
+        let parsed = unpack(Packed { text: &p.text, nums: &p.nums }, true).unwrap();
+        let kept = unpack(Packed { text: &p.text, nums: &p.nums }, false).unwrap();
+        assert_eq!(parsed.input, Some(json!({"answer": "blue", "n": [1, 2]})));
+        assert_eq!(kept.input, Some(json!(r#"{"answer":"blue","n":[1,2]}"#)), "already the encoder's form");
+        assert_eq!(kept.output, Some(json!({"a": 2.5, "z": 1})), "unsorted keys and a float: parsed");
+        let defaults = TraceDefaults { project: "p", environment: "e" };
+        let wire = |t: &TraceRecord| encode_trace(t, defaults, &Default::default()).0;
+        let mut kept = kept;
+        kept.id = parsed.id;
+        assert_eq!(String::from_utf8(wire(&kept)).unwrap(), String::from_utf8(wire(&parsed)).unwrap());
     }
 
     #[test]
     fn malformed_input_is_an_error_not_a_panic() {
-        assert!(unpack(Packed { text: &[], nums: &[] }).unwrap_err().contains("too few numbers"));
+        assert!(unpack(Packed { text: &[], nums: &[] }, true).unwrap_err().contains("too few numbers"));
         let mut p = Packer::default();
         p.num(ANCHOR).num(-1.0).common(0.0, 1.0, Some("nope"), "t");
         assert!(p.unpack().unwrap_err().contains("id \"nope\""));

@@ -25,7 +25,7 @@ fn zero_bytes(word: u64) -> u64 {
 
 /// The index of the first byte at or after `from` that JSON requires escaped.
 #[inline]
-fn next_escape(bytes: &[u8], mut from: usize) -> Option<usize> {
+pub(super) fn next_escape(bytes: &[u8], mut from: usize) -> Option<usize> {
     while let Some(chunk) = bytes.get(from..from + 8) {
         let word = u64::from_le_bytes(chunk.try_into().expect("an 8-byte chunk"));
         // Below 0x20 (ASCII controls: UTF-8 continuation and lead bytes have the high bit

@@ -5,7 +5,10 @@
 //! compact JSON text), timestamps with six fractional digits. Oversize fields are truncated
 //! here and the cuts counted.
 
+mod canonical;
 mod json;
+
+pub use canonical::is_canonical_json;
 
 use std::borrow::Cow;
 
