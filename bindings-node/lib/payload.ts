@@ -1,7 +1,7 @@
 // User values, converted once when they are set (so later mutation of the user's object
 // changes nothing): a string is kept as it is (it stays a string on the wire), anything else
-// becomes JSON text, which the engine parses back so scrubbing reaches nested strings and
-// the wire form is the engine's. Values JSON cannot represent are coerced, never thrown:
+// becomes JSON text, which the engine parses back when it must (to scrub nested strings, or
+// to write keys in its sorted order). Values JSON cannot represent are coerced, never thrown:
 // BigInt becomes its decimal string, a cycle becomes "[Circular]", a function or symbol
 // becomes its String() form.
 
@@ -64,16 +64,74 @@ function tolerantReplacer(): (key: string, value: unknown) => unknown {
   };
 }
 
-/** JSON text for any value; never throws. */
+/** Characters `JSON.stringify` escapes, or may (surrogates, paired or not). */
+const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
+
+/** JSON text of one primitive as `JSON.stringify` writes it inside a container, '' when the
+ * value is left out (undefined in an object), or undefined when it is not a simple primitive. */
+function primitiveJson(value: unknown, inArray: boolean): string | undefined {
+  switch (typeof value) {
+    case 'string':
+      return NEEDS_ESCAPE.test(value) ? undefined : `"${value}"`;
+    case 'number':
+      return Number.isFinite(value) ? String(value) : 'null';
+    case 'boolean':
+      return value ? 'true' : 'false';
+    case 'undefined':
+      return inArray ? 'null' : '';
+    default:
+      return value === null ? 'null' : undefined;
+  }
+}
+
+/**
+ * `JSON.stringify(value)` for the payloads most calls set, a plain object or array of
+ * strings, numbers, booleans and nulls, written directly: the builtin's per-call setup costs
+ * more than such a small value (a third of the JS thread's work per trace in bench/node).
+ * Undefined for anything else (nesting, escapes, toJSON, class instances), which the builtin
+ * then writes. The tests check it against `JSON.stringify` on random values.
+ */
+export function flatJson(value: unknown): string | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const isArray = Array.isArray(value);
+  const proto = Object.getPrototypeOf(value);
+  const plain = isArray ? proto === Array.prototype : proto === Object.prototype || proto === null;
+  if (!plain) return undefined;
+  if (typeof (value as { toJSON?: unknown }).toJSON === 'function') return undefined;
+  if (isArray) {
+    const items = value as unknown[];
+    let out = '[';
+    for (let i = 0; i < items.length; i++) {
+      const item = primitiveJson(items[i], true);
+      if (item === undefined) return undefined;
+      out += i === 0 ? item : `,${item}`;
+    }
+    return `${out}]`;
+  }
+  let out = '{';
+  for (const key of Object.keys(value)) {
+    const field = primitiveJson((value as Record<string, unknown>)[key], false);
+    if (field === undefined || NEEDS_ESCAPE.test(key)) return undefined;
+    if (field === '') continue;
+    out += `${out.length === 1 ? '' : ','}"${key}":${field}`;
+  }
+  return `${out}}`;
+}
+
+/** JSON text for any value; never throws (a value whose getters throw becomes a note). */
 export function toJson(value: unknown): string {
   try {
-    const text = JSON.stringify(value);
+    const text = flatJson(value) ?? JSON.stringify(value);
     if (text !== undefined) return text;
   } catch {
     // BigInt or a cycle: retry with the coercing replacer below.
   }
-  const text = JSON.stringify(value, tolerantReplacer());
-  return text === undefined ? JSON.stringify(String(value)) : text;
+  try {
+    const text = JSON.stringify(value, tolerantReplacer());
+    return text === undefined ? JSON.stringify(String(value)) : text;
+  } catch (err) {
+    return JSON.stringify(`[unserializable: ${err instanceof Error ? err.message : String(err)}]`);
+  }
 }
 
 /** The payload's text: a string as it is, any other value as JSON text (tell them apart

@@ -379,3 +379,49 @@ describe('configuration', () => {
     assert.equal(testing.lastTrace().name, 'via-global');
   });
 });
+
+describe('JSON text of payloads', () => {
+  // Internal: the fast path for flat values must write exactly what JSON.stringify writes.
+  const load = import('../dist/payload.js');
+
+  /** Random values of the shapes users set: flat objects and arrays, nesting, escapes,
+   * surrogates, every number form, undefined, holes, toJSON, class instances. */
+  function randomValue(rng, depth) {
+    const strings = ['', 'plain', 'é✓', 'q"uote', 'back\\slash', 'line\nfeed', '\u0001', '😀', '\ud800lone', '/'];
+    const numbers = [0, -0, 1, -7, 1.5, 1e21, 5e-7, NaN, Infinity, 2 ** 53 + 2];
+    const pick = (list) => list[Math.floor(rng() * list.length)];
+    const leaf = () => pick([() => pick(strings), () => pick(numbers), () => rng() < 0.5, () => null, () => undefined])();
+    const kind = depth > 1 ? 0 : Math.floor(rng() * 6);
+    if (kind <= 1) return leaf();
+    if (kind === 2) return Array.from({ length: Math.floor(rng() * 4) }, () => randomValue(rng, depth + 1));
+    if (kind === 3) return Object.fromEntries(Array.from({ length: Math.floor(rng() * 4) }, () => [pick([...strings, '1', 'toJSON', 'k']), randomValue(rng, depth + 1)]));
+    if (kind === 4) return pick([new Date(0), new Map([[1, 2]]), Object.create(null), [1, , 3], Object.assign(Object.create({ inherited: 1 }), { own: 2 })]);
+    return { toJSON: () => 'custom', k: 1 };
+  }
+
+  it('writes what JSON.stringify writes, and takes the fast path for flat values', async () => {
+    const { toJson, flatJson } = await load;
+    let seed = 42;
+    const rng = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    let fast = 0;
+    for (let i = 0; i < 5000; i++) {
+      const value = randomValue(rng, 0);
+      const expected = JSON.stringify(value);
+      if (expected === undefined) continue;
+      if (flatJson(value) !== undefined) fast++;
+      assert.equal(toJson(value), expected, `for ${expected}`);
+    }
+    assert.ok(fast > 500, `the fast path was taken ${fast} times`);
+    assert.equal(flatJson({ question: 'Why is the sky blue?', n: 5, ok: true, none: null, skipped: undefined }), '{"question":"Why is the sky blue?","n":5,"ok":true,"none":null}');
+    assert.equal(flatJson({ nested: {} }), undefined);
+    assert.equal(flatJson(['a', 1, undefined]), '["a",1,null]');
+  });
+
+  it('never throws, even for a value whose getter throws', async () => {
+    const { toJson } = await load;
+    const hostile = { get boom() { throw new Error('no reading me'); } };
+    assert.equal(toJson(hostile), '"[unserializable: no reading me]"');
+    tl.trace('hostile', (trace) => trace.setInput(hostile));
+    assert.equal(last().input, '[unserializable: no reading me]');
+  });
+});
