@@ -18,7 +18,7 @@ import { setupFloor, setupOtel, setupTruLayer } from './workloads.mjs';
 
 const SETUPS = { trulayer: setupTruLayer, otel: setupOtel, floor: setupFloor };
 const CHUNK = 100;
-const ROUNDS = 3;
+const ROUNDS = 5;
 
 /** One run of `n` traces in chunks (the event loop turns between them), flushed at the end. */
 async function shippingRun(sdk, n) {
