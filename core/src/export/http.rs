@@ -24,8 +24,9 @@ pub enum Attempt {
 }
 
 pub struct HttpExporter {
-    client: Result<reqwest::Client, String>,
-    url: String,
+    /// The client and the ingest URL (parsed once: per request it showed in profiles), or
+    /// why they could not be set up.
+    target: Result<(reqwest::Client, reqwest::Url), String>,
     auth: Option<HeaderValue>,
     compression: Compression,
     debug: bool,
@@ -41,31 +42,33 @@ impl HttpExporter {
             .pool_idle_timeout(Duration::from_secs(30))
             .build()
             .map_err(|e| format!("could not set up HTTPS (TLS roots or proxy settings): {e}"));
+        let url = reqwest::Url::parse(&config.ingest_url()).map_err(|e| format!("invalid endpoint {}: {e}", config.endpoint));
+        let target = client.and_then(|c| url.map(|u| (c, u)));
         let auth = config.api_key.as_ref().and_then(|k| {
             let mut v = HeaderValue::from_str(&format!("Bearer {k}")).ok()?;
             v.set_sensitive(true);
             Some(v)
         });
-        HttpExporter { client, url: config.ingest_url(), auth, compression: config.compression, debug: config.debug }
+        HttpExporter { target, auth, compression: config.compression, debug: config.debug }
     }
 
     /// Sends one body; `timeout` bounds the whole attempt, connection included. The body is
     /// shared with the request, not copied: a retry sends the same buffer again.
     pub async fn send(&self, body: &Bytes, traces: usize, timeout: Duration) -> Attempt {
-        let client = match &self.client {
-            Ok(c) => c,
+        let (client, url) = match &self.target {
+            Ok(target) => target,
             Err(e) => return Attempt::Retry { status: None, retry_after: None, reason: e.clone() },
         };
         if self.debug {
             // The key never appears: only the scheme of the Authorization header is shown.
             eprintln!(
                 "trulayer debug: POST {} ({traces} traces, {} bytes, Authorization: Bearer <redacted>)\n{}",
-                self.url,
+                url,
                 body.len(),
                 String::from_utf8_lossy(&body[..])
             );
         }
-        let mut req = client.post(&self.url).header(CONTENT_TYPE, "application/json").timeout(timeout);
+        let mut req = client.post(url.clone()).header(CONTENT_TYPE, "application/json").timeout(timeout);
         if let Some(auth) = &self.auth {
             req = req.header(AUTHORIZATION, auth.clone());
         }
