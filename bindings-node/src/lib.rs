@@ -5,7 +5,7 @@
 //! string and one number array ([`record`]). Everything that outlives a call — config,
 //! queue, worker thread, HTTP, stats — is the core's. Nothing here blocks the JS thread on
 //! I/O: flush, shutdown and API requests run on libuv's thread pool ([`tasks`]), and finished
-//! traces are unpacked on a binding thread ([`intake`]).
+//! traces are unpacked and encoded on a binding thread ([`intake`]).
 
 mod client;
 mod errors;
