@@ -6,7 +6,7 @@
 use std::time::Instant;
 
 use serde_json::json;
-use trulayer_core::encode::{encode_trace, TraceDefaults};
+use trulayer_core::encode::{encode_trace, TraceDefaults, TraceView};
 use trulayer_core::limits::Limits;
 use trulayer_core::{SpanRecord, SpanType, TraceRecord};
 
@@ -49,6 +49,7 @@ fn main() {
     let limits = Limits::default();
     let defaults = TraceDefaults { project: "bench", environment: "production" };
     let traces: Vec<TraceRecord> = (0..64).map(|_| bench_trace()).collect();
+    let traces: Vec<TraceView<'_>> = traces.iter().map(TraceView::from).collect();
     let n = 200_000;
     for _ in 0..3 {
         let t0 = Instant::now();

@@ -1,10 +1,10 @@
 //! The hand-off of finished traces from the JS thread to the core.
 //!
 //! In remote mode, `push` only appends the packed trace to two buffers shared with a binding
-//! thread, which unpacks it into a `TraceRecord` and hands it over with
-//! `Client::finish_encoding_here`: the JS thread pays for a copy, not for building the record,
-//! and the record is encoded on the thread that built it, while it is in that core's cache
-//! (encoded on the engine's worker instead, the two threads together took twice the CPU). The buffers are swapped, not reallocated,
+//! thread, which reads it as a `TraceView` and hands it over with `Client::finish_view`: the
+//! JS thread pays for a copy, not for reading the trace, and the trace is encoded on the
+//! thread that reads it, while it is in that core's cache (encoded on the engine's worker
+//! instead, the two threads together took twice the CPU). The buffers are swapped, not reallocated,
 //! so in a steady state the JS thread allocates nothing per trace. The thread is woken once
 //! per `BATCH` traces (a wake-up is a syscall, dearer than the push) and otherwise picks up a
 //! trickle of traces within `LINGER`; the core batches for much longer (flush_interval)
@@ -89,7 +89,7 @@ impl Intake {
         if self.client.config().mode == Mode::Local {
             let mut text = Vec::new();
             append_text(&mut text)?;
-            self.client.finish(unpack(Packed { text: &text, nums }, self.scrubbing())?);
+            self.client.finish_view(&unpack(Packed { text: &text, nums }, &mut Vec::new())?);
             return Ok(());
         }
         let mut pending = lock(&self.pending);
@@ -153,18 +153,12 @@ impl Intake {
         }
     }
 
-    /// Whether the engine scrubs records (built-in rules or a hook), so needs payloads parsed.
-    fn scrubbing(&self) -> bool {
-        let config = self.client.config();
-        !config.redactor.is_empty() || config.scrub_hook.is_some()
-    }
-
     fn finish_all(&self, batch: &Traces) {
-        let scrubbing = self.scrubbing();
+        let mut ascii = Vec::new(); // reused: each view borrows it in turn
         for trace in batch.iter() {
-            match unpack(trace, scrubbing) {
-                Ok(record) => {
-                    self.client.finish_encoding_here(record);
+            match unpack(trace, &mut ascii) {
+                Ok(view) => {
+                    self.client.finish_view(&view);
                 }
                 Err(message) => self.client.report(ErrorReport { kind: ErrorKind::Delivery, message, status: None, trace_ids: vec![] }),
             }

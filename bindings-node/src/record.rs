@@ -1,22 +1,21 @@
 //! The one crossing per trace: the facade's packed rendering of a finished trace
-//! (`lib/crossing.ts`), turned into the core's [`TraceRecord`].
+//! (`lib/crossing.ts`), read as the core's [`TraceView`].
 //!
 //! The format is private to this package and shaped for cheap production in JS: `text` is
 //! every present string of the trace concatenated (UTF-16 code units, as JS holds them), and
 //! `nums` holds every number plus, for each string slot, the slot's length in code units or
 //! -1 when absent, in one fixed order that [`unpack`] reads back. Times are monotonic
 //! milliseconds with one wall-clock anchor per trace; a scope whose id JS never asked for
-//! gets its id here. Payloads arrive as strings or, for structured values, as JSON text that
-//! is parsed so the engine's scrubbing reaches the strings inside and its encoder writes the
-//! wire form; with nothing to scrub, text that already is the encoder's form is kept as it
-//! is (the wire carries structured payloads as their JSON text, so the bytes are the same).
+//! gets its id here. The view borrows its strings from the text (converted once when it is
+//! all ASCII, as it almost always is), so the engine encodes the trace without copying each
+//! string into a record first. Structured payloads and metadata stay the JSON text JS made
+//! of them: the encoder keeps text that already is its own rendering and parses the rest.
 
 use std::borrow::Cow;
 use std::time::Duration;
 
-use serde_json::Value;
-use trulayer_core::encode::is_canonical_json;
-use trulayer_core::{ErrorInfo, EventRecord, Level, Metadata, Payload, SpanRecord, SpanType, Timestamp, TraceRecord, Uuid};
+use trulayer_core::encode::{ErrorView, EventView, MetadataView, Outcome, PayloadView, SpanView, Text, TraceView};
+use trulayer_core::{Level, SpanType, Timestamp, Uuid};
 
 /// A finished trace as it crossed (copied out of JS).
 #[derive(Clone, Copy)]
@@ -26,35 +25,30 @@ pub struct Packed<'a> {
 }
 
 /// Reads the slots of a [`Packed`] trace in order. Every read checks its bounds: a short or
-/// inconsistent trace is an error naming the slot, never a panic. Strings are read as
-/// slices of the trace's text and copied only where a record keeps them.
+/// inconsistent trace is an error naming the slot, never a panic.
 struct Reader<'a> {
     text: &'a [u16],
-    /// The whole text as UTF-8 when it is all ASCII (the common case): converted in one pass,
-    /// then each string is a slice of it.
+    /// The whole text as UTF-8 when it is all ASCII: converted in one pass, then each string
+    /// is a slice of it.
     ascii: Option<&'a str>,
     at: usize,
     nums: &'a [f64],
     k: usize,
-    /// No scrubbing applies: JSON text in the encoder's form need not be parsed.
-    json_as_text: bool,
 }
 
 fn malformed(what: &str) -> String {
     format!("malformed trace from the facade: {what}")
 }
 
-/// The text as UTF-8 bytes when every unit is ASCII.
-fn ascii_bytes(units: &[u16]) -> Option<Vec<u8>> {
+/// The text as UTF-8 in `buffer` when every unit is ASCII.
+fn ascii_text<'a>(units: &[u16], buffer: &'a mut Vec<u8>) -> Option<&'a str> {
+    buffer.clear();
     let mut any = 0;
-    let bytes: Vec<u8> = units
-        .iter()
-        .map(|&u| {
-            any |= u;
-            u as u8
-        })
-        .collect();
-    (any < 0x80).then_some(bytes)
+    buffer.extend(units.iter().map(|&u| {
+        any |= u;
+        u as u8
+    }));
+    (any < 0x80).then(|| std::str::from_utf8(buffer).expect("ASCII is UTF-8"))
 }
 
 impl<'a> Reader<'a> {
@@ -72,7 +66,7 @@ impl<'a> Reader<'a> {
 
     /// A string slot, borrowed from the text when it is ASCII; an unpaired surrogate (legal in
     /// JS strings) becomes U+FFFD.
-    fn opt_slice(&mut self) -> Result<Option<Cow<'a, str>>, String> {
+    fn opt_str(&mut self) -> Result<Option<Text<'a>>, String> {
         let Some(len) = self.index()? else { return Ok(None) };
         let range = self.at..self.at + len;
         let short = || malformed("text shorter than its slots");
@@ -84,35 +78,21 @@ impl<'a> Reader<'a> {
         Ok(Some(s))
     }
 
-    fn slice(&mut self, what: &str) -> Result<Cow<'a, str>, String> {
-        self.opt_slice()?.ok_or_else(|| malformed(&format!("{what} is missing")))
+    fn str(&mut self, what: &str) -> Result<Text<'a>, String> {
+        self.opt_str()?.ok_or_else(|| malformed(&format!("{what} is missing")))
     }
 
-    fn opt_str(&mut self) -> Result<Option<String>, String> {
-        Ok(self.opt_slice()?.map(Cow::into_owned))
-    }
-
-    fn str(&mut self, what: &str) -> Result<String, String> {
-        self.slice(what).map(Cow::into_owned)
-    }
-
-    /// A payload: a string, or JSON text of a structured value (kept as text if it does not
-    /// parse, which JS's JSON.stringify output always does, or if it is already written as
-    /// the encoder would write it and nothing is to be scrubbed).
-    fn payload(&mut self) -> Result<Option<Payload>, String> {
-        let text = self.opt_slice()?;
+    /// A payload: a string, or the JSON text of a structured value.
+    fn payload(&mut self) -> Result<Option<PayloadView<'a>>, String> {
+        let text = self.opt_str()?;
         let is_json = self.num()? == 1.0;
-        Ok(text.map(|t| match is_json {
-            true if self.json_as_text && is_canonical_json(&t) => Value::String(t.into_owned()),
-            true => serde_json::from_str(&t).unwrap_or_else(|_| Value::String(t.into_owned())),
-            false => Value::String(t.into_owned()),
-        }))
+        Ok(text.map(|t| if is_json { PayloadView::Json(t) } else { PayloadView::Text(t) }))
     }
 
-    fn metadata(&mut self) -> Result<Metadata, String> {
-        match self.opt_slice()? {
-            None => Ok(Metadata::new()),
-            Some(json) => serde_json::from_str(&json).map_err(|e| malformed(&format!("metadata: {e}"))),
+    fn metadata(&mut self) -> Result<MetadataView<'a>, String> {
+        match self.opt_str()? {
+            None => Ok(MetadataView::empty()),
+            Some(json) => MetadataView::from_json(json).map_err(|e| malformed(&format!("metadata: {e}"))),
         }
     }
 
@@ -123,7 +103,7 @@ impl<'a> Reader<'a> {
     }
 
     fn opt_id(&mut self) -> Result<Option<Uuid>, String> {
-        self.opt_slice()?.map(|id| parse_uuid(&id)).transpose()
+        self.opt_str()?.map(|id| parse_uuid(&id)).transpose()
     }
 
     /// A span reference: an index among the ended spans, or an id.
@@ -145,7 +125,7 @@ enum SpanRef {
 }
 
 impl SpanRef {
-    fn resolve(&self, spans: &[SpanRecord]) -> Result<Option<Uuid>, String> {
+    fn resolve(&self, spans: &[SpanView<'_>]) -> Result<Option<Uuid>, String> {
         match *self {
             SpanRef::None => Ok(None),
             SpanRef::Id(id) => Ok(Some(id)),
@@ -155,21 +135,16 @@ impl SpanRef {
 }
 
 /// The fields every scope has, in the order `common()` of crossing.ts writes them.
-struct Common {
+struct Common<'a> {
     id: Uuid,
-    name: String,
+    name: Text<'a>,
     start: Timestamp,
     end: Timestamp,
-    latency_ms: u64,
-    cost: Option<f64>,
-    input: Option<Payload>,
-    output: Option<Payload>,
-    model: Option<String>,
-    error: Option<ErrorInfo>,
-    metadata: Metadata,
+    outcome: Outcome<'a>,
+    metadata: MetadataView<'a>,
 }
 
-fn common(r: &mut Reader<'_>, anchor_ms: f64) -> Result<Common, String> {
+fn common<'a>(r: &mut Reader<'a>, anchor_ms: f64) -> Result<Common<'a>, String> {
     let start_mono = r.num()?;
     let end_mono = r.num()?;
     let cost = r.num()?;
@@ -179,26 +154,16 @@ fn common(r: &mut Reader<'_>, anchor_ms: f64) -> Result<Common, String> {
     let input = r.payload()?;
     let output = r.payload()?;
     let model = r.opt_str()?;
-    let error_kind = r.opt_slice()?;
-    let error = r.opt_str()?.map(|message| ErrorInfo::new(error_kind.as_deref(), message));
+    let kind = r.opt_str()?;
+    let error = r.opt_str()?.map(|message| ErrorView { kind, message });
     let metadata = r.metadata()?;
     // Start plus the monotonic duration, so end - start always equals the measured latency
     // (as the core's Stopwatch does).
     let start = Timestamp::from_unix_micros(start_us);
     let elapsed = Duration::from_micros(((end_mono - start_mono) * 1000.0).round().max(0.0) as u64);
-    Ok(Common {
-        id,
-        name,
-        start,
-        end: start.add(elapsed),
-        latency_ms: elapsed.as_millis() as u64,
-        cost: (!cost.is_nan()).then_some(cost),
-        input,
-        output,
-        model,
-        error,
-        metadata,
-    })
+    let latency_ms = Some(elapsed.as_millis() as u64);
+    let cost = (!cost.is_nan()).then_some(cost);
+    Ok(Common { id, name, start, end: start.add(elapsed), outcome: Outcome { input, output, model, latency_ms, cost, error }, metadata })
 }
 
 fn wall_micros(anchor_ms: f64, mono_ms: f64) -> i64 {
@@ -219,38 +184,33 @@ fn parse_uuid(s: &str) -> Result<Uuid, String> {
     Uuid::parse_str(s).map_err(|_| malformed(&format!("id {s:?}")))
 }
 
-fn span_record(r: &mut Reader<'_>, anchor_ms: f64) -> Result<(SpanRecord, SpanRef), String> {
+fn span_view<'a>(r: &mut Reader<'a>, anchor_ms: f64) -> Result<(SpanView<'a>, SpanRef), String> {
     let c = common(r, anchor_ms)?;
     let prompt_tokens = r.opt_count()?;
     let completion_tokens = r.opt_count()?;
     let parent = r.span_ref()?;
-    let span_type = SpanType::parse(&r.slice("span type")?);
-    let record = SpanRecord {
+    let span_type = SpanType::parse(&r.str("span type")?);
+    let span = SpanView {
         id: c.id,
         parent_span_id: None,
         name: c.name,
         span_type,
-        input: c.input,
-        output: c.output,
-        model: c.model,
+        outcome: c.outcome,
         prompt_tokens,
         completion_tokens,
-        cost: c.cost,
-        error: c.error,
         metadata: c.metadata,
         start_time: c.start,
         end_time: Some(c.end),
-        latency_ms: Some(c.latency_ms),
     };
-    Ok((record, parent))
+    Ok((span, parent))
 }
 
-fn event_record(r: &mut Reader<'_>, anchor_ms: f64) -> Result<(EventRecord, SpanRef), String> {
+fn event_view<'a>(r: &mut Reader<'a>, anchor_ms: f64) -> Result<(EventView<'a>, SpanRef), String> {
     let ts_us = wall_micros(anchor_ms, r.num()?);
     let span = r.span_ref()?;
-    let level = r.slice("event level")?;
+    let level = r.str("event level")?;
     let level = Level::parse(&level).ok_or_else(|| malformed(&format!("event level {level:?}")))?;
-    let record = EventRecord {
+    let event = EventView {
         id: id_at(ts_us / 1000),
         span_id: None,
         level,
@@ -258,16 +218,14 @@ fn event_record(r: &mut Reader<'_>, anchor_ms: f64) -> Result<(EventRecord, Span
         metadata: r.metadata()?,
         timestamp: Timestamp::from_unix_micros(ts_us),
     };
-    Ok((record, span))
+    Ok((event, span))
 }
 
-/// Reads a packed trace back into a record. Errors mean a bug in the facade, never in user
-/// data (every user string arrives as a slot of its own). `scrubbing` says whether the engine
-/// will scrub the record (then every structured payload is parsed, so it can).
-pub fn unpack(p: Packed<'_>, scrubbing: bool) -> Result<TraceRecord, String> {
-    let ascii = ascii_bytes(p.text);
-    let ascii = ascii.as_deref().map(|b| std::str::from_utf8(b).expect("ASCII is UTF-8"));
-    let r = &mut Reader { text: p.text, ascii, at: 0, nums: p.nums, k: 0, json_as_text: !scrubbing };
+/// Reads a packed trace as a view of its slots (`ascii` is scratch space the view may borrow
+/// from). Errors mean a bug in the facade, never in user data (every user string arrives as a
+/// slot of its own).
+pub fn unpack<'a>(p: Packed<'a>, ascii: &'a mut Vec<u8>) -> Result<TraceView<'a>, String> {
+    let r = &mut Reader { text: p.text, ascii: ascii_text(p.text, ascii), at: 0, nums: p.nums, k: 0 };
     let anchor_ms = r.num()?;
     let sampled = r.index()?.map(|v| v == 1);
     let c = common(r, anchor_ms)?;
@@ -280,7 +238,7 @@ pub fn unpack(p: Packed<'_>, scrubbing: bool) -> Result<TraceRecord, String> {
     let mut spans = Vec::with_capacity(span_count);
     let mut parents = Vec::with_capacity(span_count);
     for _ in 0..span_count {
-        let (span, parent) = span_record(r, anchor_ms)?;
+        let (span, parent) = span_view(r, anchor_ms)?;
         spans.push(span);
         parents.push(parent);
     }
@@ -289,14 +247,14 @@ pub fn unpack(p: Packed<'_>, scrubbing: bool) -> Result<TraceRecord, String> {
     }
     let mut events = Vec::new();
     for _ in 0..r.index()?.unwrap_or(0) {
-        let (mut event, span) = event_record(r, anchor_ms)?;
+        let (mut event, span) = event_view(r, anchor_ms)?;
         event.span_id = span.resolve(&spans)?;
         events.push(event);
     }
     if r.k != p.nums.len() || r.at != p.text.len() {
         return Err(malformed("unread slots at the end"));
     }
-    Ok(TraceRecord {
+    Ok(TraceView {
         id: c.id,
         project: None,
         environment: None,
@@ -304,17 +262,12 @@ pub fn unpack(p: Packed<'_>, scrubbing: bool) -> Result<TraceRecord, String> {
         external_id,
         user_id,
         name: c.name,
-        input: c.input,
-        output: c.output,
-        model: c.model,
-        cost: c.cost,
-        error: c.error,
+        outcome: c.outcome,
         tags,
         tag_map,
         metadata: c.metadata,
         started_at: c.start,
         ended_at: Some(c.end),
-        latency_ms: Some(c.latency_ms),
         spans,
         events,
         sampled,
@@ -325,6 +278,7 @@ pub fn unpack(p: Packed<'_>, scrubbing: bool) -> Result<TraceRecord, String> {
 mod tests {
     use super::*;
     use serde_json::json;
+    use trulayer_core::TraceRecord;
 
     /// Builds a packed trace slot by slot, as crossing.ts does.
     #[derive(Default)]
@@ -352,8 +306,9 @@ mod tests {
             self.num(start).num(end).num(f64::NAN).str(id).str(Some(name));
             self.str(None).num(0.0).str(None).num(0.0).str(None).str(None).str(None).str(None)
         }
+        /// The view, as a record.
         fn unpack(&self) -> Result<TraceRecord, String> {
-            unpack(Packed { text: &self.text, nums: &self.nums }, true)
+            unpack(Packed { text: &self.text, nums: &self.nums }, &mut Vec::new()).map(|v| v.to_record())
         }
         /// A trace named "t" whose input and output are JSON text.
         fn with_payloads(input: &str, output: &str) -> Packer {
@@ -421,28 +376,29 @@ mod tests {
         assert_eq!(t.name, "名前 ✓");
         assert_eq!((t.input, t.output), (Some(json!("{\"a\":1}")), Some(json!([1, 2]))));
         let lone = [0xd800u16];
-        assert_eq!(Reader { text: &lone, ascii: None, at: 0, nums: &[1.0], k: 0, json_as_text: false }.opt_str().unwrap().as_deref(), Some("\u{fffd}"));
+        assert_eq!(Reader { text: &lone, ascii: None, at: 0, nums: &[1.0], k: 0 }.opt_str().unwrap().as_deref(), Some("\u{fffd}"));
     }
 
     #[test]
-    fn json_text_in_the_encoders_form_is_kept_unless_scrubbing_needs_it_parsed() {
+    fn the_view_encodes_to_the_bytes_of_its_record() {
         use trulayer_core::encode::{encode_trace, TraceDefaults};
+        // JSON text in the encoder's form (kept as text by the encoder) and not (parsed).
         let p = Packer::with_payloads(r#"{"answer":"blue","n":[1,2]}"#, r#"{"z":1,"a":2.5}"#);
-        let parsed = unpack(Packed { text: &p.text, nums: &p.nums }, true).unwrap();
-        let kept = unpack(Packed { text: &p.text, nums: &p.nums }, false).unwrap();
-        assert_eq!(parsed.input, Some(json!({"answer": "blue", "n": [1, 2]})));
-        assert_eq!(kept.input, Some(json!(r#"{"answer":"blue","n":[1,2]}"#)), "already the encoder's form");
-        assert_eq!(kept.output, Some(json!({"a": 2.5, "z": 1})), "unsorted keys and a float: parsed");
+        let mut ascii = Vec::new();
+        let view = unpack(Packed { text: &p.text, nums: &p.nums }, &mut ascii).unwrap();
+        let record = view.to_record();
+        assert_eq!(record.input, Some(json!({"answer": "blue", "n": [1, 2]})), "a record holds the parsed value");
+        assert_eq!(record.output, Some(json!({"a": 2.5, "z": 1})));
         let defaults = TraceDefaults { project: "p", environment: "e" };
-        let wire = |t: &TraceRecord| encode_trace(t, defaults, &Default::default()).0;
-        let mut kept = kept;
-        kept.id = parsed.id;
-        assert_eq!(String::from_utf8(wire(&kept)).unwrap(), String::from_utf8(wire(&parsed)).unwrap());
+        let wire = |t: &TraceView<'_>| String::from_utf8(encode_trace(t, defaults, &Default::default()).0).unwrap();
+        let direct = wire(&view);
+        assert_eq!(direct, wire(&TraceView::from(&record)));
+        assert!(direct.contains(r#""output":"{\"a\":2.5,\"z\":1}""#), "{direct}");
     }
 
     #[test]
     fn malformed_input_is_an_error_not_a_panic() {
-        assert!(unpack(Packed { text: &[], nums: &[] }, true).unwrap_err().contains("too few numbers"));
+        assert!(unpack(Packed { text: &[], nums: &[] }, &mut Vec::new()).unwrap_err().contains("too few numbers"));
         let mut p = Packer::default();
         p.num(ANCHOR).num(-1.0).common(0.0, 1.0, Some("nope"), "t");
         assert!(p.unpack().unwrap_err().contains("id \"nope\""));

@@ -9,8 +9,10 @@ use arc_swap::ArcSwapOption;
 use crate::config::{Config, ConfigError, Mode};
 use crate::fork;
 use crate::local::LocalBuffer;
+use crate::encode::TraceView;
+use crate::ids::Uuid;
 use crate::model::TraceRecord;
-use crate::pipeline::{prepare, spawn_worker, Offer, Pending, Shared, WorkerHandle};
+use crate::pipeline::{encode, prepare, spawn_worker, Offer, Pending, Shared, WorkerHandle};
 use crate::report::{ErrorKind, ErrorReport, Subscriber};
 use crate::sampling;
 use crate::stats::{DropReason, Stats};
@@ -24,6 +26,12 @@ pub enum Finished {
     Dropped(DropReason),
     /// `enabled = false`: nothing is recorded.
     Disabled,
+}
+
+/// Where an admitted trace goes.
+enum Admitted<'c> {
+    Local(&'c LocalBuffer),
+    Worker(Arc<WorkerHandle>),
 }
 
 /// A handle to one configured pipeline. Cheap to clone; all clones share one worker.
@@ -72,32 +80,46 @@ impl Client {
         self.enqueue(trace, Pending::Record)
     }
 
-    /// As [`Client::finish`], but scrubs and encodes the trace on the calling thread, so the
-    /// worker only batches and sends it. For a binding that finishes traces on a thread of its
-    /// own (Node's intake thread), never on the application's: the record is then built,
-    /// encoded and freed on one thread, while it is still in that core's cache.
-    pub fn finish_encoding_here(&self, trace: TraceRecord) -> Finished {
+    /// Hands over a finished trace that a binding holds in a form of its own, on a thread of
+    /// the binding's that is not the application's (Node's intake thread): the trace is
+    /// encoded here, straight from the view, and the worker only batches and sends it. When
+    /// traces are scrubbed, or kept locally, the view is first turned into a record.
+    pub fn finish_view(&self, trace: &TraceView<'_>) -> Finished {
         let shared = &self.inner.shared;
-        self.enqueue(trace, |t| Pending::Encoded(prepare(t, shared)))
+        if shared.config.scrubs() {
+            return self.enqueue(trace.to_record(), |t| Pending::Encoded(prepare(t, shared)));
+        }
+        match self.admit(&trace.id, trace.sampled, trace.has_error()) {
+            Err(outcome) => outcome,
+            Ok(Admitted::Local(local)) => self.keep_locally(local, trace.to_record()),
+            Ok(Admitted::Worker(worker)) => self.offer(&worker, Pending::Encoded(encode(trace, shared))),
+        }
     }
 
     fn enqueue(&self, trace: TraceRecord, pending: impl FnOnce(TraceRecord) -> Pending) -> Finished {
+        match self.admit(&trace.id, trace.sampled, trace.has_error()) {
+            Err(outcome) => outcome,
+            Ok(Admitted::Local(local)) => self.keep_locally(local, trace),
+            Ok(Admitted::Worker(worker)) => self.offer(&worker, pending(trace)),
+        }
+    }
+
+    /// What every finished trace goes through before it is queued: the switch, the count,
+    /// sampling, shutdown and the auth latch. Errs with the outcome when it goes no further.
+    fn admit(&self, id: &Uuid, sampled: Option<bool>, has_error: bool) -> Result<Admitted<'_>, Finished> {
         let shared = &self.inner.shared;
         if !shared.config.enabled {
-            return Finished::Disabled;
+            return Err(Finished::Disabled);
         }
         // A fork no hook reported: start this process's accounting before counting anything.
         self.reset_after_fork();
         shared.counters.finished();
-        if !sampling::keep(&trace, shared.config.sample_rate) {
+        if !sampling::keep(id, sampled, has_error, shared.config.sample_rate) {
             shared.counters.sampled_out();
-            return Finished::SampledOut;
+            return Err(Finished::SampledOut);
         }
         if let Some(local) = &self.inner.local {
-            local.push(trace);
-            shared.counters.queued();
-            shared.counters.sent(1, 0);
-            return Finished::Kept;
+            return Ok(Admitted::Local(local));
         }
         let refused = if self.inner.closed.load(Ordering::Acquire) {
             Some(DropReason::Shutdown)
@@ -108,16 +130,27 @@ impl Client {
         };
         if let Some(reason) = refused {
             shared.counters.dropped(reason, 1);
-            return Finished::Dropped(reason);
+            return Err(Finished::Dropped(reason));
         }
-        let worker = match self.worker() {
-            Some(w) => w,
+        match self.worker() {
+            Some(worker) => Ok(Admitted::Worker(worker)),
             None => {
                 shared.counters.dropped(DropReason::Rejected, 1);
-                return Finished::Dropped(DropReason::Rejected);
+                Err(Finished::Dropped(DropReason::Rejected))
             }
-        };
-        let reason = match worker.queue.offer(pending(trace)) {
+        }
+    }
+
+    fn keep_locally(&self, local: &LocalBuffer, trace: TraceRecord) -> Finished {
+        local.push(trace);
+        self.inner.shared.counters.queued();
+        self.inner.shared.counters.sent(1, 0);
+        Finished::Kept
+    }
+
+    fn offer(&self, worker: &WorkerHandle, pending: Pending) -> Finished {
+        let shared = &self.inner.shared;
+        let reason = match worker.queue.offer(pending) {
             Offer::Accepted => {
                 shared.counters.queued();
                 return Finished::Kept;

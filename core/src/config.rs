@@ -83,6 +83,11 @@ impl Config {
         ConfigBuilder::default()
     }
 
+    /// Whether finished traces are scrubbed (built-in rules or a hook) before they are sent.
+    pub fn scrubs(&self) -> bool {
+        !self.redactor.is_empty() || self.scrub_hook.is_some()
+    }
+
     /// A configuration for tests and examples: local mode, nothing leaves the process.
     pub fn local(project: &str) -> Config {
         let mut b = Config::builder();

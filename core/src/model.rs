@@ -5,6 +5,7 @@
 //! structured until encoding so scrubbing can reach strings nested inside them; on the wire
 //! they travel as strings (structured values as compact JSON text).
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt;
 
@@ -72,10 +73,15 @@ impl ErrorInfo {
 
     /// The wire form: `"Kind: message"`, or the message alone.
     pub fn to_wire(&self) -> String {
-        match &self.kind {
-            Some(k) if self.message.is_empty() => k.clone(),
-            Some(k) => format!("{k}: {}", self.message),
-            None => self.message.clone(),
+        ErrorInfo::wire(self.kind.as_deref(), &self.message).into_owned()
+    }
+
+    /// The wire form of a failure of type `kind` (none when empty) with `message`.
+    pub fn wire<'a>(kind: Option<&'a str>, message: &'a str) -> Cow<'a, str> {
+        match kind.filter(|k| !k.is_empty()) {
+            Some(k) if message.is_empty() => Cow::Borrowed(k),
+            Some(k) => Cow::Owned(format!("{k}: {message}")),
+            None => Cow::Borrowed(message),
         }
     }
 }
@@ -322,7 +328,7 @@ fn map_bytes(m: &Metadata) -> usize {
     m.iter().map(|(k, v)| k.len() + value_bytes(v)).sum()
 }
 
-fn value_bytes(v: &Value) -> usize {
+pub(crate) fn value_bytes(v: &Value) -> usize {
     match v {
         Value::String(s) => s.len() + 2,
         Value::Array(a) => 2 + a.iter().map(value_bytes).sum::<usize>(),

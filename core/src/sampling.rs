@@ -5,7 +5,6 @@
 //! callable stores its answer in `TraceRecord::sampled`, which wins over the rate.
 
 use crate::ids::Uuid;
-use crate::model::TraceRecord;
 
 /// Maps a trace id to a number in [0, 1): splitmix64 over the id's low 64 bits (the random
 /// part of a UUIDv7), top 53 bits as a fraction. Stable by definition, documented for peers.
@@ -23,22 +22,16 @@ pub fn is_sampled(id: &Uuid, rate: f64) -> bool {
     rate >= 1.0 || (rate > 0.0 && sample_point(id) < rate)
 }
 
-/// The final decision for a finished trace.
-pub fn keep(trace: &TraceRecord, rate: f64) -> bool {
-    if trace.has_error() {
-        return true;
-    }
-    match trace.sampled {
-        Some(decision) => decision,
-        None => is_sampled(&trace.id, rate),
-    }
+/// The final decision for a finished trace: kept when it has an error, else as the binding
+/// decided (`sampled`), else by the rate.
+pub fn keep(id: &Uuid, sampled: Option<bool>, has_error: bool, rate: f64) -> bool {
+    has_error || sampled.unwrap_or_else(|| is_sampled(id, rate))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::ids::new_id;
-    use crate::model::ErrorInfo;
 
     const PINNED_POINT: f64 = 0.8206239974045014;
 
@@ -66,13 +59,11 @@ mod tests {
 
     #[test]
     fn errors_are_kept_and_callable_decisions_win_over_the_rate() {
-        let mut t = TraceRecord::new("t");
-        t.error = Some(ErrorInfo::new(None, "x"));
-        assert!(keep(&t, 0.0));
-        let mut t = TraceRecord::new("t");
-        t.sampled = Some(false);
-        assert!(!keep(&t, 1.0));
-        t.sampled = Some(true);
-        assert!(keep(&t, 0.0));
+        let id = new_id();
+        assert!(keep(&id, None, true, 0.0));
+        assert!(keep(&id, Some(false), true, 0.0));
+        assert!(!keep(&id, Some(false), false, 1.0));
+        assert!(keep(&id, Some(true), false, 0.0));
+        assert!(keep(&id, None, false, 1.0) && !keep(&id, None, false, 0.0));
     }
 }

@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::json;
 use support::{collect_errors, finish_many, trace, Reply, Sink};
+use trulayer_core::encode::{MetadataView, PayloadView, TraceView};
 use trulayer_core::{Client, ErrorKind, Finished};
 
 const LONG: Duration = Duration::from_secs(10);
@@ -211,20 +212,32 @@ fn the_queue_is_bounded_by_bytes_too() {
 }
 
 #[test]
-fn a_trace_encoded_on_the_finishing_thread_is_sent_as_the_worker_would_send_it() {
-    let sink = Sink::start();
-    // A built-in rule, so scrubbing is part of what moves to the finishing thread.
-    let c = client(&sink, &[("redact", "email")]);
+fn a_view_encoded_on_the_finishing_thread_is_sent_as_the_worker_would_send_its_record() {
+    // A view that carries payloads and metadata as JSON text, as the Node binding's does.
     let mut t = trace("encoded here");
     t.input = Some(json!({"to": "ada@example.com", "n": [1, 2.5]}));
-    assert_eq!(c.finish(t.clone()), Finished::Kept);
-    assert_eq!(c.finish_encoding_here(t), Finished::Kept);
-    assert!(c.flush(LONG));
-    let sent: Vec<_> = sink.received().iter().flat_map(|r| r.body["traces"].as_array().unwrap().clone()).collect();
-    assert_eq!(sent.len(), 2);
-    assert_eq!(sent[0], sent[1], "the same bytes, whichever thread encoded them");
-    assert!(!sent[0].to_string().contains("ada@example.com"), "scrubbed on both paths");
-    assert_eq!(c.stats().sent, 2);
+    t.output = Some(json!({"answer": "blue"}));
+    t.metadata.insert("k".into(), json!([1]));
+    let input = r#"{"to":"ada@example.com","n":[1,2.5]}"#; // not in the encoder's form: parsed
+    let output = r#"{"answer":"blue"}"#; // in the encoder's form: kept as it is
+    let mut view = TraceView::from(&t);
+    view.outcome.input = Some(PayloadView::Json(input.into()));
+    view.outcome.output = Some(PayloadView::Json(output.into()));
+    view.metadata = MetadataView::from_json(r#"{"k":[1]}"#.into()).unwrap();
+    // With nothing to scrub the view is encoded as it is; with a built-in rule it becomes a
+    // record first, so scrubbing reaches the strings inside its JSON text.
+    for (options, scrubbed) in [(&[][..], false), (&[("redact", "email")][..], true)] {
+        let sink = Sink::start();
+        let c = client(&sink, options);
+        assert_eq!(c.finish(t.clone()), Finished::Kept);
+        assert_eq!(c.finish_view(&view), Finished::Kept);
+        assert!(c.flush(LONG));
+        let sent: Vec<_> = sink.received().iter().flat_map(|r| r.body["traces"].as_array().unwrap().clone()).collect();
+        assert_eq!(sent.len(), 2);
+        assert_eq!(sent[0], sent[1], "the same bytes, whichever thread encoded them");
+        assert_eq!(sent[0].to_string().contains("ada@example.com"), !scrubbed);
+        assert_eq!(c.stats().sent, 2);
+    }
 }
 
 #[test]

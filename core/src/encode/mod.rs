@@ -7,8 +7,10 @@
 
 mod canonical;
 mod json;
+mod view;
 
 pub use canonical::is_canonical_json;
+pub use view::{ErrorView, EventView, MetadataView, Outcome, PayloadView, SpanView, Text, TraceView};
 
 use std::borrow::Cow;
 
@@ -18,7 +20,6 @@ use self::json::{write_f64, write_i64, write_map, write_opt, write_plain_str, wr
 use crate::clock::Timestamp;
 use crate::ids::Uuid;
 use crate::limits::{truncate_bytes, truncate_chars, Limits};
-use crate::model::{ErrorInfo, EventRecord, Payload, SpanRecord, TraceRecord};
 
 /// The fields of the client that a trace inherits when it does not set its own.
 #[derive(Clone, Copy, Debug)]
@@ -34,11 +35,11 @@ pub struct Cuts {
     pub dropped_tags: u64,
 }
 
-/// Renders one trace as its wire JSON object.
-pub fn encode_trace(t: &TraceRecord, defaults: TraceDefaults<'_>, limits: &Limits) -> (Vec<u8>, Cuts) {
-    // The record's size estimate is close to its encoded size: one allocation, no regrowth.
-    let out = Vec::with_capacity(t.approx_bytes() + 512);
-    let mut w = Writer { out, scratch: Vec::with_capacity(256), limits, cuts: Cuts::default() };
+/// Renders one trace as its wire JSON object (a record through `TraceView::from(&record)`).
+pub fn encode_trace(t: &TraceView<'_>, defaults: TraceDefaults<'_>, limits: &Limits) -> (Vec<u8>, Cuts) {
+    // The estimate is close to the encoded size: one allocation, no regrowth.
+    let out = Vec::with_capacity(t.text_bytes());
+    let mut w = Writer { out, scratch: Vec::new(), limits, cuts: Cuts::default() };
     w.trace(t, defaults);
     (w.out, w.cuts)
 }
@@ -62,40 +63,6 @@ where
     }
     body.extend_from_slice(b"]}");
     body
-}
-
-/// What a trace and a span both record about their work.
-struct Outcome<'r> {
-    input: Option<&'r Payload>,
-    output: Option<&'r Payload>,
-    model: Option<&'r str>,
-    latency_ms: Option<u64>,
-    cost: Option<f64>,
-    error: Option<&'r ErrorInfo>,
-}
-
-impl<'r> Outcome<'r> {
-    fn of_trace(t: &'r TraceRecord) -> Self {
-        Outcome {
-            input: t.input.as_ref(),
-            output: t.output.as_ref(),
-            model: t.model.as_deref(),
-            latency_ms: t.latency_ms,
-            cost: t.cost,
-            error: t.error.as_ref(),
-        }
-    }
-
-    fn of_span(s: &'r SpanRecord) -> Self {
-        Outcome {
-            input: s.input.as_ref(),
-            output: s.output.as_ref(),
-            model: s.model.as_deref(),
-            latency_ms: s.latency_ms,
-            cost: s.cost,
-            error: s.error.as_ref(),
-        }
-    }
 }
 
 /// Writes the API's objects field by field, in the fixed order of `api/trulayer-api.md`, and
@@ -143,24 +110,42 @@ impl Writer<'_> {
     }
 
     /// A payload as its wire text: a string as itself, anything else as compact JSON text.
-    fn payload(&mut self, p: Option<&Payload>) {
+    /// JSON text already in this encoder's form is that text; other JSON text is parsed and
+    /// rendered (and sent as the string it is if it does not parse).
+    fn payload(&mut self, p: Option<&PayloadView<'_>>) {
         match p {
             None => self.out.extend_from_slice(b"null"),
-            Some(Value::String(s)) => self.bounded_str(s),
-            Some(other) => {
-                let mut text = std::mem::take(&mut self.scratch);
-                text.clear();
-                write_value(&mut text, other);
-                self.bounded_str(std::str::from_utf8(&text).expect("the JSON writer writes UTF-8"));
-                self.scratch = text;
-            }
+            Some(PayloadView::Value(Value::String(s))) => self.bounded_str(s),
+            Some(PayloadView::Text(s)) => self.bounded_str(s),
+            Some(PayloadView::Value(value)) => self.rendered(value),
+            Some(PayloadView::Json(text)) if is_canonical_json(text) => self.bounded_str(text),
+            Some(PayloadView::Json(text)) => match serde_json::from_str::<Value>(text) {
+                Ok(value) => self.rendered(&value),
+                Err(_) => self.bounded_str(text),
+            },
         }
     }
 
-    fn error(&mut self, e: Option<&ErrorInfo>) {
+    /// A structured value as the string of its compact JSON text.
+    fn rendered(&mut self, value: &Value) {
+        let mut text = std::mem::take(&mut self.scratch);
+        text.clear();
+        write_value(&mut text, value);
+        self.bounded_str(std::str::from_utf8(&text).expect("the JSON writer writes UTF-8"));
+        self.scratch = text;
+    }
+
+    fn error(&mut self, e: Option<&ErrorView<'_>>) {
         match e {
             Some(e) => self.bounded_str(&e.to_wire()),
             None => self.out.extend_from_slice(b"null"),
+        }
+    }
+
+    fn metadata(&mut self, m: &MetadataView<'_>) {
+        match m.as_parts() {
+            Ok(canonical) => self.out.extend_from_slice(canonical.as_bytes()),
+            Err(map) => write_map(&mut self.out, map),
         }
     }
 
@@ -181,22 +166,22 @@ impl Writer<'_> {
     }
 
     /// The fields traces and spans share, in the API's order for both.
-    fn outcome(&mut self, o: Outcome<'_>) {
+    fn outcome(&mut self, o: &Outcome<'_>) {
         self.key(",\"input\":");
-        self.payload(o.input);
+        self.payload(o.input.as_ref());
         self.key(",\"output\":");
-        self.payload(o.output);
+        self.payload(o.output.as_ref());
         self.key(",\"model\":");
-        self.opt_str(o.model);
+        self.opt_str(o.model.as_deref());
         self.key(",\"latency_ms\":");
         write_opt(&mut self.out, o.latency_ms, write_u64);
         self.key(",\"cost\":");
         self.cost(o.cost);
         self.key(",\"error\":");
-        self.error(o.error);
+        self.error(o.error.as_ref());
     }
 
-    fn trace(&mut self, t: &TraceRecord, defaults: TraceDefaults<'_>) {
+    fn trace(&mut self, t: &TraceView<'_>, defaults: TraceDefaults<'_>) {
         self.key("{\"id\":");
         self.id(t.id);
         self.key(",\"project_id\":");
@@ -222,11 +207,11 @@ impl Writer<'_> {
         }
         self.key(",\"name\":");
         write_str(&mut self.out, &t.name);
-        self.outcome(Outcome::of_trace(t));
+        self.outcome(&t.outcome);
         self.key(",\"tags\":");
         self.tags(t);
         self.key(",\"metadata\":");
-        write_map(&mut self.out, &t.metadata);
+        self.metadata(&t.metadata);
         self.key(",\"started_at\":");
         self.time(t.started_at);
         self.key(",\"ended_at\":");
@@ -255,7 +240,7 @@ impl Writer<'_> {
         self.out.push(b'}');
     }
 
-    fn span(&mut self, s: &SpanRecord, trace_id: Uuid) {
+    fn span(&mut self, s: &SpanView<'_>, trace_id: Uuid) {
         self.key("{\"id\":");
         self.id(s.id);
         self.key(",\"trace_id\":");
@@ -268,14 +253,14 @@ impl Writer<'_> {
         self.key(",\"name\":");
         write_str(&mut self.out, &s.name);
         self.key(",\"type\":");
-        write_plain_str(&mut self.out, s.span_type.as_str());
-        self.outcome(Outcome::of_span(s));
+        write_str(&mut self.out, s.span_type.as_str());
+        self.outcome(&s.outcome);
         self.key(",\"prompt_tokens\":");
         write_opt(&mut self.out, s.prompt_tokens, write_i64);
         self.key(",\"completion_tokens\":");
         write_opt(&mut self.out, s.completion_tokens, write_i64);
         self.key(",\"metadata\":");
-        write_map(&mut self.out, &s.metadata);
+        self.metadata(&s.metadata);
         self.key(",\"start_time\":");
         self.time(s.start_time);
         self.key(",\"end_time\":");
@@ -286,7 +271,7 @@ impl Writer<'_> {
         self.out.push(b'}');
     }
 
-    fn event(&mut self, e: &EventRecord) {
+    fn event(&mut self, e: &EventView<'_>) {
         self.key("{\"id\":");
         self.id(e.id);
         self.key(",\"span_id\":");
@@ -299,7 +284,7 @@ impl Writer<'_> {
         self.key(",\"message\":");
         self.bounded_str(&e.message);
         self.key(",\"metadata\":");
-        write_map(&mut self.out, &e.metadata);
+        self.metadata(&e.metadata);
         self.key(",\"timestamp\":");
         self.time(e.timestamp);
         self.out.push(b'}');
@@ -308,7 +293,7 @@ impl Writer<'_> {
     /// Tags: a key→value object when any key/value tag is set (plain labels join it with an
     /// empty value), otherwise a list of labels. At most `max_tags` entries of
     /// `max_tag_chars` each.
-    fn tags(&mut self, t: &TraceRecord) {
+    fn tags(&mut self, t: &TraceView<'_>) {
         let (max_tags, max_chars) = (self.limits.max_tags, self.limits.max_tag_chars);
         let total = t.tags.len() + t.tag_map.len();
         if total > max_tags {
@@ -326,9 +311,12 @@ impl Writer<'_> {
             self.out.push(b']');
             return;
         }
-        // Cut keys can collide and labels can repeat keys: a map settles both.
+        // Kept in key order whatever the view's order (a record's tags are a sorted map). Cut
+        // keys can collide and labels can repeat keys: a map settles both.
+        let mut keyed: Vec<_> = t.tag_map.iter().collect();
+        keyed.sort_by(|a, b| a.0.cmp(&b.0));
         let mut map = Map::new();
-        for (k, v) in t.tag_map.iter().take(max_tags) {
+        for (k, v) in keyed.into_iter().take(max_tags) {
             let (k, v) = (self.chars(k, max_chars).into_owned(), self.chars(v, max_chars).into_owned());
             map.insert(k, Value::String(v));
         }
@@ -343,7 +331,7 @@ impl Writer<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{ErrorInfo, SpanType};
+    use crate::model::{ErrorInfo, EventRecord, SpanRecord, SpanType, TraceRecord};
     use serde_json::json;
 
     const DEFAULTS: TraceDefaults<'static> = TraceDefaults { project: "rag-app", environment: "production" };
@@ -370,7 +358,7 @@ mod tests {
 
     #[test]
     fn wire_json_has_the_api_shape_in_a_fixed_order() {
-        let (bytes, cuts) = encode_trace(&fixed_trace(), DEFAULTS, &Limits::default());
+        let (bytes, cuts) = encode_trace(&TraceView::from(&fixed_trace()), DEFAULTS, &Limits::default());
         assert_eq!(cuts, Cuts::default());
         let text = String::from_utf8(bytes).unwrap();
         assert_eq!(
@@ -393,7 +381,7 @@ mod tests {
         let mut t = fixed_trace();
         t.input = Some(json!("x".repeat(5000)));
         let limits = Limits { max_field_bytes: 1000, ..Limits::default() };
-        let (bytes, cuts) = encode_trace(&t, DEFAULTS, &limits);
+        let (bytes, cuts) = encode_trace(&TraceView::from(&t), DEFAULTS, &limits);
         assert_eq!(cuts.truncated_fields, 1);
         let v: Value = serde_json::from_slice(&bytes).unwrap();
         let input = v["input"].as_str().unwrap();
@@ -404,11 +392,11 @@ mod tests {
     fn tags_become_a_map_when_keyed_and_are_bounded() {
         let mut t = fixed_trace();
         t.tags = vec!["beta".into()];
-        let (b, _) = encode_trace(&t, DEFAULTS, &Limits::default());
+        let (b, _) = encode_trace(&TraceView::from(&t), DEFAULTS, &Limits::default());
         assert_eq!(serde_json::from_slice::<Value>(&b).unwrap()["tags"], json!(["beta"]));
         t.tag_map.insert("tier".into(), "pro".into());
         t.tag_map.insert("k".repeat(70), "v".into());
-        let (b, cuts) = encode_trace(&t, DEFAULTS, &Limits::default());
+        let (b, cuts) = encode_trace(&TraceView::from(&t), DEFAULTS, &Limits::default());
         let tags = &serde_json::from_slice::<Value>(&b).unwrap()["tags"];
         assert_eq!(tags["tier"], "pro");
         assert_eq!(tags["beta"], "");
@@ -417,7 +405,7 @@ mod tests {
         for i in 0..30 {
             t.tag_map.insert(format!("t{i}"), "x".into());
         }
-        let (b, cuts) = encode_trace(&t, DEFAULTS, &Limits::default());
+        let (b, cuts) = encode_trace(&TraceView::from(&t), DEFAULTS, &Limits::default());
         assert_eq!(serde_json::from_slice::<Value>(&b).unwrap()["tags"].as_object().unwrap().len(), 20);
         assert_eq!(cuts.dropped_tags, 13);
     }
@@ -428,7 +416,7 @@ mod tests {
         let mut e = EventRecord::new(crate::model::Level::Warn, "cache miss");
         e.span_id = Some(t.spans[0].id);
         t.events.push(e);
-        let (b, _) = encode_trace(&t, DEFAULTS, &Limits::default());
+        let (b, _) = encode_trace(&TraceView::from(&t), DEFAULTS, &Limits::default());
         let v: Value = serde_json::from_slice(&b).unwrap();
         assert_eq!(v["events"][0]["level"], "warn");
         assert_eq!(v["events"][0]["span_id"], t.spans[0].id.to_string());
@@ -440,7 +428,7 @@ mod tests {
         t.input = Some(json!({"int": 1, "float_integral": 1.0, "neg_zero": -0.0, "frac": 0.1, "big": 1e21, "small": 1.5e-7}));
         t.cost = Some(2.0);
         t.metadata.insert("ratio".into(), json!(3.0));
-        let (b, _) = encode_trace(&t, DEFAULTS, &Limits::default());
+        let (b, _) = encode_trace(&TraceView::from(&t), DEFAULTS, &Limits::default());
         let v: Value = serde_json::from_slice(&b).unwrap();
         assert_eq!(v["input"], r#"{"big":1e+21,"float_integral":1,"frac":0.1,"int":1,"neg_zero":0,"small":1.5e-7}"#);
         let text = String::from_utf8(b).unwrap();

@@ -3,8 +3,7 @@
 //! ```text
 //! app thread: Client::finish ─ sample ─► Queue::offer (bounded: count and bytes; full = drop newest)
 //! worker thread: scrub ─ encode ─ batch (count, bytes, interval) ─ HttpExporter::send
-//! (a binding thread that is not the app's may scrub and encode before offering:
-//!  Client::finish_encoding_here)
+//! (a binding thread that is not the app's may encode before offering: Client::finish_view)
 //!                 ↘ retry with backoff / Retry-After ↘ split on 400/413 ↘ latch on 401/403
 //! ```
 //! Flush and shutdown travel on a separate control channel so they never wait behind data.
@@ -14,7 +13,7 @@ mod prepare;
 mod queue;
 mod worker;
 
-pub use prepare::{prepare, Encoded};
+pub use prepare::{encode, prepare, Encoded};
 pub use queue::{Offer, Pending, Queue};
 pub use worker::{spawn_worker, Control, WorkerHandle};
 

@@ -1,6 +1,6 @@
 //! The per-trace work done off the application thread: scrub, then encode.
 
-use crate::encode::{encode_trace, TraceDefaults};
+use crate::encode::{encode_trace, TraceDefaults, TraceView};
 use crate::ids::Uuid;
 use crate::model::{ErrorInfo, TraceRecord};
 use crate::report::{ErrorKind, ErrorReport};
@@ -18,7 +18,10 @@ pub struct Encoded {
 /// Scrubs every string a user supplied (built-in rules and hook) and encodes the trace.
 pub fn prepare(mut trace: TraceRecord, shared: &Shared) -> Encoded {
     let config = &shared.config;
-    let failed = scrub_trace(&mut trace, &config.redactor, config.scrub_hook.as_ref(), config.redact_metadata);
+    let failed = match config.scrubs() {
+        true => scrub_trace(&mut trace, &config.redactor, config.scrub_hook.as_ref(), config.redact_metadata),
+        false => 0,
+    };
     if failed > 0 {
         shared.counters.scrub_failed(failed as u64);
         shared.reporter.report(ErrorReport {
@@ -28,17 +31,20 @@ pub fn prepare(mut trace: TraceRecord, shared: &Shared) -> Encoded {
             trace_ids: vec![],
         });
     }
+    encode(&TraceView::from(&trace), shared)
+}
+
+/// Encodes a trace that needs no scrubbing (nothing to scrub is configured, or it is done).
+pub fn encode(trace: &TraceView<'_>, shared: &Shared) -> Encoded {
+    let config = &shared.config;
     let defaults = TraceDefaults { project: &config.project, environment: &config.environment };
-    let (bytes, cuts) = encode_trace(&trace, defaults, &config.limits);
+    let (bytes, cuts) = encode_trace(trace, defaults, &config.limits);
     shared.counters.cuts(cuts.truncated_fields, cuts.dropped_tags);
     Encoded { id: trace.id, bytes }
 }
 
 /// Returns how many values failed closed.
 fn scrub_trace(t: &mut TraceRecord, redactor: &Redactor, hook: Option<&ScrubHook>, metadata: bool) -> usize {
-    if redactor.is_empty() && hook.is_none() {
-        return 0;
-    }
     let mut failed = 0;
     let mut payload = |p: &mut Option<serde_json::Value>| {
         if let Some(v) = p {

@@ -16,7 +16,7 @@ use super::prepare::Encoded;
 use crate::model::TraceRecord;
 
 /// A finished trace waiting for the worker: a record the worker scrubs and encodes, or one
-/// that a binding's own thread already encoded (`Client::finish_encoding_here`).
+/// that a binding's own thread already encoded (`Client::finish_view`).
 #[derive(Debug)]
 pub enum Pending {
     Record(TraceRecord),
