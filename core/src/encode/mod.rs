@@ -182,8 +182,11 @@ impl Writer<'_> {
     }
 
     fn trace(&mut self, t: &TraceView<'_>, defaults: TraceDefaults<'_>) {
+        // Every span repeats the trace's id: rendered once.
+        let mut id_text = Uuid::encode_buffer();
+        let trace_id = &*t.id.hyphenated().encode_lower(&mut id_text);
         self.key("{\"id\":");
-        self.id(t.id);
+        write_plain_str(&mut self.out, trace_id);
         self.key(",\"project_id\":");
         write_str(&mut self.out, t.project.as_deref().unwrap_or(defaults.project));
         let environment = t.environment.as_deref().unwrap_or(defaults.environment);
@@ -224,7 +227,7 @@ impl Writer<'_> {
             if i > 0 {
                 self.out.push(b',');
             }
-            self.span(s, t.id);
+            self.span(s, trace_id);
         }
         self.out.push(b']');
         if !t.events.is_empty() {
@@ -240,11 +243,11 @@ impl Writer<'_> {
         self.out.push(b'}');
     }
 
-    fn span(&mut self, s: &SpanView<'_>, trace_id: Uuid) {
+    fn span(&mut self, s: &SpanView<'_>, trace_id: &str) {
         self.key("{\"id\":");
         self.id(s.id);
         self.key(",\"trace_id\":");
-        self.id(trace_id);
+        write_plain_str(&mut self.out, trace_id);
         self.key(",\"parent_span_id\":");
         match s.parent_span_id {
             Some(parent) => self.id(parent),
