@@ -7,10 +7,10 @@ use std::time::Duration;
 use arc_swap::ArcSwapOption;
 
 use crate::config::{Config, ConfigError, Mode};
-use crate::fork;
-use crate::local::LocalBuffer;
 use crate::encode::TraceView;
+use crate::fork;
 use crate::ids::Uuid;
+use crate::local::LocalBuffer;
 use crate::model::TraceRecord;
 use crate::pipeline::{encode, prepare, spawn_worker, Offer, Pending, Shared, WorkerHandle};
 use crate::report::{ErrorKind, ErrorReport, Subscriber};
