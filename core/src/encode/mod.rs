@@ -86,6 +86,20 @@ impl Writer<'_> {
         write_plain_str(&mut self.out, id.hyphenated().encode_lower(&mut Uuid::encode_buffer()));
     }
 
+    fn opt_id(&mut self, id: Option<Uuid>) {
+        match id {
+            Some(id) => self.id(id),
+            None => self.out.extend_from_slice(b"null"),
+        }
+    }
+
+    fn opt_time(&mut self, t: Option<Timestamp>) {
+        match t {
+            Some(t) => self.time(t),
+            None => self.out.extend_from_slice(b"null"),
+        }
+    }
+
     fn time(&mut self, t: Timestamp) {
         let mut text = [0; 27];
         t.write_rfc3339(&mut text);
@@ -218,10 +232,7 @@ impl Writer<'_> {
         self.key(",\"started_at\":");
         self.time(t.started_at);
         self.key(",\"ended_at\":");
-        match t.ended_at {
-            Some(at) => self.time(at),
-            None => self.out.extend_from_slice(b"null"),
-        }
+        self.opt_time(t.ended_at);
         self.key(",\"spans\":[");
         for (i, s) in t.spans.iter().enumerate() {
             if i > 0 {
@@ -249,10 +260,7 @@ impl Writer<'_> {
         self.key(",\"trace_id\":");
         write_plain_str(&mut self.out, trace_id);
         self.key(",\"parent_span_id\":");
-        match s.parent_span_id {
-            Some(parent) => self.id(parent),
-            None => self.out.extend_from_slice(b"null"),
-        }
+        self.opt_id(s.parent_span_id);
         self.key(",\"name\":");
         write_str(&mut self.out, &s.name);
         self.key(",\"type\":");
@@ -267,10 +275,7 @@ impl Writer<'_> {
         self.key(",\"start_time\":");
         self.time(s.start_time);
         self.key(",\"end_time\":");
-        match s.end_time {
-            Some(at) => self.time(at),
-            None => self.out.extend_from_slice(b"null"),
-        }
+        self.opt_time(s.end_time);
         self.out.push(b'}');
     }
 
@@ -278,10 +283,7 @@ impl Writer<'_> {
         self.key("{\"id\":");
         self.id(e.id);
         self.key(",\"span_id\":");
-        match e.span_id {
-            Some(span) => self.id(span),
-            None => self.out.extend_from_slice(b"null"),
-        }
+        self.opt_id(e.span_id);
         self.key(",\"level\":");
         write_plain_str(&mut self.out, e.level.as_str());
         self.key(",\"message\":");

@@ -18,10 +18,10 @@ pub struct Encoded {
 /// Scrubs every string a user supplied (built-in rules and hook) and encodes the trace.
 pub fn prepare(mut trace: TraceRecord, shared: &Shared) -> Encoded {
     let config = &shared.config;
-    let failed = match config.scrubs() {
-        true => scrub_trace(&mut trace, &config.redactor, config.scrub_hook.as_ref(), config.redact_metadata),
-        false => 0,
-    };
+    let mut failed = 0;
+    if config.scrubs() {
+        failed = scrub_trace(&mut trace, &config.redactor, config.scrub_hook.as_ref(), config.redact_metadata);
+    }
     if failed > 0 {
         shared.counters.scrub_failed(failed as u64);
         shared.reporter.report(ErrorReport {
