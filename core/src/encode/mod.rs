@@ -17,7 +17,7 @@ use std::borrow::Cow;
 use serde_json::{Map, Value};
 
 use self::json::{write_f64, write_i64, write_map, write_opt, write_plain_str, write_str, write_u64, write_value};
-use crate::clock::Timestamp;
+use crate::clock::{Rfc3339Writer, Timestamp};
 use crate::ids::Uuid;
 use crate::limits::{truncate_bytes, truncate_chars, Limits};
 
@@ -39,7 +39,7 @@ pub struct Cuts {
 pub fn encode_trace(t: &TraceView<'_>, defaults: TraceDefaults<'_>, limits: &Limits) -> (Vec<u8>, Cuts) {
     // The estimate is close to the encoded size: one allocation, no regrowth.
     let out = Vec::with_capacity(t.text_bytes());
-    let mut w = Writer { out, scratch: Vec::new(), limits, cuts: Cuts::default() };
+    let mut w = Writer { out, scratch: Vec::new(), times: Rfc3339Writer::new(), limits, cuts: Cuts::default() };
     w.trace(t, defaults);
     (w.out, w.cuts)
 }
@@ -72,6 +72,7 @@ struct Writer<'l> {
     out: Vec<u8>,
     /// Structured payloads are rendered here first: the wire carries them as JSON text.
     scratch: Vec<u8>,
+    times: Rfc3339Writer,
     limits: &'l Limits,
     cuts: Cuts,
 }
@@ -101,10 +102,9 @@ impl Writer<'_> {
     }
 
     fn time(&mut self, t: Timestamp) {
-        let mut text = [0; 27];
-        t.write_rfc3339(&mut text);
+        let text = self.times.format(t);
         self.out.push(b'"');
-        self.out.extend_from_slice(&text);
+        self.out.extend_from_slice(text);
         self.out.push(b'"');
     }
 
