@@ -22,7 +22,9 @@ const NONE: readonly never[] = [];
 const COMMON_SLOTS = 13;
 const SPAN_SLOTS = COMMON_SLOTS + 5;
 const EVENT_SLOTS = 6;
-const TRACE_SLOTS = 2 + COMMON_SLOTS + 3 + 1 + 1 + 1 + 1;
+/** Anchor and sampling, the common slots, session/external/user ids, and the counts of tags,
+ * keyed tags, spans and events. */
+const TRACE_SLOTS = 2 + COMMON_SLOTS + 3 + 4;
 
 // The writers below take the array and the next slot and return the slot after theirs:
 // plain indexed stores in a few small functions, which V8 inlines, where a call per slot
@@ -125,5 +127,8 @@ export function pack(t: TraceContext, sampled: boolean | undefined): Packed {
   for (const e of events) i = event(a, i, e);
   const packed = { text: strings, nums: a, count: i };
   strings = ''; // hold no user string past the crossing
+  // A typed array drops out-of-bounds writes silently: a miscounted size must fail loudly
+  // (the caller reports it) rather than send a trace missing its last slots.
+  if (i > a.length) throw new Error(`packed ${i} slots into ${a.length}`);
   return packed;
 }

@@ -185,6 +185,26 @@ describe('trace and span scopes', () => {
     for (const s of t.spans) assert.ok(Math.abs(parseInt(s.id.replace('-', '').slice(0, 12), 16) - Date.parse(s.startedAt)) <= 1, s.id);
   });
 
+  it('sends a trace far larger than the crossing starts out sized for, every slot intact', () => {
+    // 40 spans, 20 tags (the limit), 20 keyed tags and 15 events: well past the 256 numbers
+    // the packed form first holds, so its sizing per kind of slot is exercised.
+    tl.trace('big', (trace) => {
+      for (let i = 0; i < 20; i++) trace.addTag(`t${i}`);
+      for (let i = 0; i < 15; i++) trace.event(`e${i}`, { metadata: { i } });
+      for (let i = 0; i < 40; i++) trace.span(`s${i}`, 'tool', (s) => s.setOutput(`out${i}`));
+    });
+    tl.trace('keyed', (trace) => {
+      for (let i = 0; i < 20; i++) trace.setTag(`k${i}`, `v${i}`);
+      for (let i = 0; i < 40; i++) trace.span(`s${i}`, (s) => s.setTokens({ promptTokens: i, completionTokens: i + 1 }));
+    });
+    const [big, keyed] = testing.traces(tl).slice(-2);
+    assert.deepEqual(big.tags, Array.from({ length: 20 }, (_, i) => `t${i}`));
+    assert.deepEqual(big.events.map((e) => [e.message, e.metadata.i]), Array.from({ length: 15 }, (_, i) => [`e${i}`, i]));
+    assert.deepEqual(big.spans.map((s) => [s.name, s.output]), Array.from({ length: 40 }, (_, i) => [`s${i}`, `out${i}`]));
+    assert.deepEqual(keyed.tags, Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`k${i}`, `v${i}`])));
+    assert.deepEqual(keyed.spans.map((s) => [s.name, s.promptTokens, s.completionTokens]), Array.from({ length: 40 }, (_, i) => [`s${i}`, i, i + 1]));
+  });
+
   it('gives ids that are UUIDv7 and timestamps with microseconds', () => {
     tl.trace('ids', (t) => t.span('s', () => {}));
     const t = last();
