@@ -25,14 +25,19 @@ const BATCH: usize = 64;
 const LINGER: Duration = Duration::from_millis(50);
 /// Traces that may wait for the intake thread; past this (the thread is starved of CPU),
 /// the JS thread finishes them itself, so memory stays bounded on a saturated machine.
-const MAX_PENDING: usize = 64 * BATCH;
+const MAX_PENDING: usize = 16 * BATCH;
+/// Text capacity (UTF-16 units) each set of buffers keeps once emptied: 2 MiB, room for
+/// `MAX_PENDING` traces of up to a thousand characters.
+const RETAINED_TEXT: usize = 1 << 20;
 
 pub struct Intake {
     client: Client,
     pending: Mutex<Pending>,
     ready: Condvar,
-    /// Held while a batch is unpacked and finished, so `drain` can wait for it.
-    working: Mutex<()>,
+    /// The batch being unpacked and finished, by the intake thread or by `drain` (which so
+    /// waits for a batch in progress). Swapped with the pending buffers, so both keep their
+    /// capacity: regrowing them after each drain cost the JS thread page faults and copies.
+    working: Mutex<Traces>,
 }
 
 /// Packed traces back to back: each trace's text and numbers end where `ends` says.
@@ -57,10 +62,17 @@ impl Traces {
         })
     }
 
+    /// Empties the buffers, keeping up to `RETAINED_TEXT` units of text capacity (and the
+    /// numbers' in proportion): a burst of huge traces must not pin its memory forever.
     fn clear(&mut self) {
         self.text.clear();
         self.nums.clear();
         self.ends.clear();
+        if self.text.capacity() > RETAINED_TEXT {
+            self.text.shrink_to(RETAINED_TEXT);
+            self.nums.shrink_to(RETAINED_TEXT / 4);
+            self.ends.shrink_to(MAX_PENDING);
+        }
     }
 }
 
@@ -76,7 +88,7 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 
 impl Intake {
     pub fn new(client: Client) -> Arc<Intake> {
-        Arc::new(Intake { client, pending: Mutex::new(Pending::default()), ready: Condvar::new(), working: Mutex::new(()) })
+        Arc::new(Intake { client, pending: Mutex::new(Pending::default()), ready: Condvar::new(), working: Mutex::new(Traces::default()) })
     }
 
     pub fn client(&self) -> &Client {
@@ -120,16 +132,16 @@ impl Intake {
         Ok(())
     }
 
-    /// Finishes every trace pushed before this call (on this thread if still pending).
+    /// Finishes every trace pushed before this call (on this thread if still pending, after
+    /// the batch in progress). Lock order: working, then pending.
     pub fn drain(&self) {
-        let _working = lock(&self.working);
-        let batch = std::mem::take(&mut lock(&self.pending).traces);
+        let mut batch = lock(&self.working);
+        std::mem::swap(&mut *batch, &mut lock(&self.pending).traces);
         self.finish_all(&batch);
+        batch.clear();
     }
 
     fn run(self: Arc<Self>) {
-        // Swapped with the pending buffers, so both keep their capacity.
-        let mut batch = Traces::default();
         loop {
             {
                 let mut pending = lock(&self.pending);
@@ -144,12 +156,9 @@ impl Intake {
                     }
                 }
             }
-            // The lock order of `drain`: working, then pending. A drain may have taken the
-            // traces meanwhile; this batch is then empty and the loop waits again.
-            let _working = lock(&self.working);
-            std::mem::swap(&mut batch, &mut lock(&self.pending).traces);
-            self.finish_all(&batch);
-            batch.clear();
+            // A drain may have taken the traces meanwhile; this batch is then empty and the
+            // loop waits again.
+            self.drain();
         }
     }
 
