@@ -12,7 +12,7 @@ use crate::fork;
 use crate::ids::Uuid;
 use crate::local::LocalBuffer;
 use crate::model::TraceRecord;
-use crate::pipeline::{encode, prepare, spawn_worker, Offer, Pending, Shared, WorkerHandle};
+use crate::pipeline::{prepare, spawn_worker, with_encoded, Offer, Shared, WorkerHandle};
 use crate::report::{ErrorKind, ErrorReport, Subscriber};
 use crate::sampling;
 use crate::stats::{DropReason, Stats};
@@ -77,30 +77,28 @@ impl Client {
     /// Hands a finished trace to the pipeline. Never blocks on I/O, never fails: every outcome
     /// is counted in [`Client::stats`]. The worker scrubs and encodes it.
     pub fn finish(&self, trace: TraceRecord) -> Finished {
-        self.enqueue(trace, Pending::Record)
+        match self.admit(&trace.id, trace.sampled, trace.has_error()) {
+            Err(outcome) => outcome,
+            Ok(Admitted::Local(local)) => self.keep_locally(local, trace),
+            Ok(Admitted::Worker(worker)) => self.offered(worker.queue.offer_record(trace)),
+        }
     }
 
     /// Hands over a finished trace that a binding holds in a form of its own, on a thread of
     /// the binding's that is not the application's (Node's intake thread): the trace is
-    /// encoded here, straight from the view, and the worker only batches and sends it. When
-    /// traces are scrubbed, or kept locally, the view is first turned into a record.
+    /// encoded here, straight from the view, into the body of the batch it joins; the worker
+    /// only sends it. When traces are scrubbed, or kept locally, the view is first turned
+    /// into a record.
     pub fn finish_view(&self, trace: &TraceView<'_>) -> Finished {
         let shared = &self.inner.shared;
-        if shared.config.scrubs() {
-            return self.enqueue(trace.to_record(), |t| Pending::Encoded(prepare(t, shared)));
-        }
         match self.admit(&trace.id, trace.sampled, trace.has_error()) {
             Err(outcome) => outcome,
             Ok(Admitted::Local(local)) => self.keep_locally(local, trace.to_record()),
-            Ok(Admitted::Worker(worker)) => self.offer(&worker, Pending::Encoded(encode(trace, shared))),
-        }
-    }
-
-    fn enqueue(&self, trace: TraceRecord, pending: impl FnOnce(TraceRecord) -> Pending) -> Finished {
-        match self.admit(&trace.id, trace.sampled, trace.has_error()) {
-            Err(outcome) => outcome,
-            Ok(Admitted::Local(local)) => self.keep_locally(local, trace),
-            Ok(Admitted::Worker(worker)) => self.offer(&worker, pending(trace)),
+            Ok(Admitted::Worker(worker)) if shared.config.scrubs() => {
+                let encoded = prepare(trace.to_record(), shared);
+                self.offered(worker.queue.offer_json(encoded.id, &encoded.bytes))
+            }
+            Ok(Admitted::Worker(worker)) => self.offered(with_encoded(trace, shared, |json| worker.queue.offer_json(trace.id, json))),
         }
     }
 
@@ -148,9 +146,10 @@ impl Client {
         Finished::Kept
     }
 
-    fn offer(&self, worker: &WorkerHandle, pending: Pending) -> Finished {
+    /// Counts what the queue made of an offered trace.
+    fn offered(&self, offer: Offer) -> Finished {
         let shared = &self.inner.shared;
-        let reason = match worker.queue.offer(pending) {
+        let reason = match offer {
             Offer::Accepted => {
                 shared.counters.queued();
                 return Finished::Kept;

@@ -37,32 +37,19 @@ pub struct Cuts {
 
 /// Renders one trace as its wire JSON object (a record through `TraceView::from(&record)`).
 pub fn encode_trace(t: &TraceView<'_>, defaults: TraceDefaults<'_>, limits: &Limits) -> (Vec<u8>, Cuts) {
-    // The estimate is close to the encoded size: one allocation, no regrowth.
-    let out = Vec::with_capacity(t.text_bytes());
-    let mut w = Writer { out, scratch: Vec::new(), times: Rfc3339Writer::new(), limits, cuts: Cuts::default() };
-    w.trace(t, defaults);
-    (w.out, w.cuts)
+    let mut out = Vec::new();
+    let cuts = encode_trace_into(t, defaults, limits, &mut out);
+    (out, cuts)
 }
 
-/// Joins already-encoded traces into one `{"traces":[...]}` request body, allocated once at
-/// its final size (a batch body is hundreds of kilobytes: growing it would copy it again).
-pub fn batch_body<'a, I>(traces: I) -> Vec<u8>
-where
-    I: IntoIterator<Item = &'a [u8]>,
-    I::IntoIter: Clone,
-{
-    let traces = traces.into_iter();
-    let size = traces.clone().map(|t| t.len() + 1).sum::<usize>() + b"{\"traces\":[]}".len();
-    let mut body = Vec::with_capacity(size);
-    body.extend_from_slice(b"{\"traces\":[");
-    for (i, t) in traces.into_iter().enumerate() {
-        if i > 0 {
-            body.push(b',');
-        }
-        body.extend_from_slice(t);
-    }
-    body.extend_from_slice(b"]}");
-    body
+/// [`encode_trace`], appending to `out`: a buffer reused from trace to trace allocates nothing.
+pub fn encode_trace_into(t: &TraceView<'_>, defaults: TraceDefaults<'_>, limits: &Limits, out: &mut Vec<u8>) -> Cuts {
+    // The estimate is close to the encoded size: at most one allocation, no regrowth.
+    out.reserve(t.text_bytes());
+    let mut w = Writer { out: std::mem::take(out), scratch: Vec::new(), times: Rfc3339Writer::new(), limits, cuts: Cuts::default() };
+    w.trace(t, defaults);
+    *out = w.out;
+    w.cuts
 }
 
 /// Writes the API's objects field by field, in the fixed order of `api/trulayer-api.md`, and
@@ -438,10 +425,5 @@ mod tests {
         assert_eq!(v["input"], r#"{"big":1e+21,"float_integral":1,"frac":0.1,"int":1,"neg_zero":0,"small":1.5e-7}"#);
         let text = String::from_utf8(b).unwrap();
         assert!(text.contains(r#""cost":2,"#) && text.contains(r#""ratio":3}"#), "{text}");
-    }
-
-    #[test]
-    fn batch_body_joins_encoded_traces() {
-        assert_eq!(batch_body([&b"{\"a\":1}"[..], &b"{}"[..]]), b"{\"traces\":[{\"a\":1},{}]}");
     }
 }

@@ -4,13 +4,11 @@ use std::future::Future;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use bytes::Bytes;
 use tokio::sync::watch;
 use tokio::time::{sleep_until, Instant};
 
-use super::prepare::Encoded;
+use super::batch::Sealed;
 use super::Shared;
-use crate::encode::batch_body;
 use crate::export::{Attempt, Backoff, HttpExporter};
 use crate::report::{ErrorKind, ErrorReport};
 use crate::stats::DropReason;
@@ -38,7 +36,7 @@ pub struct Delivery<'a> {
 impl Delivery<'_> {
     /// Delivers `batch`, splitting it as the server asks; every trace ends up sent or counted
     /// as dropped with a reason.
-    pub async fn deliver(&mut self, batch: Vec<Encoded>) {
+    pub async fn deliver(&mut self, batch: Sealed) {
         let mut stack = vec![batch];
         while let Some(batch) = stack.pop() {
             if batch.is_empty() {
@@ -54,8 +52,7 @@ impl Delivery<'_> {
                     self.shared.reporter.recovered();
                 }
                 Outcome::Split { .. } if batch.len() > 1 => {
-                    let mut left = batch;
-                    let right = left.split_off(left.len() / 2);
+                    let (left, right) = batch.halves();
                     stack.push(right);
                     stack.push(left);
                 }
@@ -74,7 +71,7 @@ impl Delivery<'_> {
                         kind: ErrorKind::Authentication,
                         message: format!("the API key was refused (HTTP {status}: {message}); no more traces will be sent by this client"),
                         status: Some(status),
-                        trace_ids: batch.iter().map(|e| e.id).collect(),
+                        trace_ids: batch.ids().to_vec(),
                     };
                     self.shared.reporter.report_once(report);
                 }
@@ -94,7 +91,7 @@ impl Delivery<'_> {
                         kind,
                         message: format!("{why}; last failure: {reason}"),
                         status,
-                        trace_ids: batch.iter().map(|e| e.id).collect(),
+                        trace_ids: batch.ids().to_vec(),
                     };
                     self.shared.reporter.report_once(report);
                 }
@@ -102,9 +99,9 @@ impl Delivery<'_> {
         }
     }
 
-    async fn send_with_retries(&mut self, batch: &[Encoded]) -> Outcome {
+    async fn send_with_retries(&mut self, batch: &Sealed) -> Outcome {
         let config = &self.shared.config;
-        let body = Bytes::from(batch_body(batch.iter().map(|e| &e.bytes[..])));
+        let body = batch.body();
         let budget_end = Instant::now() + config.retry_budget;
         let mut backoff = Backoff::new(BACKOFF_BASE, BACKOFF_CAP);
         loop {
@@ -117,7 +114,7 @@ impl Delivery<'_> {
                 }
                 timeout = timeout.min(d - now);
             }
-            let attempt = match or_shutdown(self.deadline, self.exporter.send(&body, batch.len(), timeout)).await {
+            let attempt = match or_shutdown(self.deadline, self.exporter.send(body, batch.len(), timeout)).await {
                 Some(a) => a,
                 None => return Outcome::GaveUp { status: None, reason: "request cancelled".into(), shutdown: true },
             };
@@ -146,12 +143,12 @@ impl Delivery<'_> {
         self.deadline.borrow().map(Instant::from_std)
     }
 
-    fn drop_batch(&self, batch: &[Encoded], reason: DropReason) {
+    fn drop_batch(&self, batch: &Sealed, reason: DropReason) {
         self.shared.counters.dropped(reason, batch.len() as u64);
     }
 
-    fn report(&self, kind: ErrorKind, status: Option<u16>, message: String, batch: &[Encoded]) {
-        let trace_ids = batch.iter().map(|e| e.id).collect();
+    fn report(&self, kind: ErrorKind, status: Option<u16>, message: String, batch: &Sealed) {
+        let trace_ids = batch.ids().to_vec();
         self.shared.reporter.report(ErrorReport { kind, message, status, trace_ids });
     }
 }

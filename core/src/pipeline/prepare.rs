@@ -1,6 +1,8 @@
 //! The per-trace work done off the application thread: scrub, then encode.
 
-use crate::encode::{encode_trace, TraceDefaults, TraceView};
+use std::cell::RefCell;
+
+use crate::encode::{encode_trace_into, TraceDefaults, TraceView};
 use crate::ids::Uuid;
 use crate::model::{ErrorInfo, TraceRecord};
 use crate::report::{ErrorKind, ErrorReport};
@@ -31,16 +33,42 @@ pub fn prepare(mut trace: TraceRecord, shared: &Shared) -> Encoded {
             trace_ids: vec![],
         });
     }
-    encode(&TraceView::from(&trace), shared)
+    let mut bytes = Vec::new();
+    encode_into(&TraceView::from(&trace), shared, &mut bytes);
+    Encoded { id: trace.id, bytes }
 }
 
-/// Encodes a trace that needs no scrubbing (nothing to scrub is configured, or it is done).
-pub fn encode(trace: &TraceView<'_>, shared: &Shared) -> Encoded {
+/// Encodes a trace that needs no scrubbing (nothing to scrub is configured, or it is done),
+/// appending its JSON to `out`.
+fn encode_into(trace: &TraceView<'_>, shared: &Shared, out: &mut Vec<u8>) {
     let config = &shared.config;
     let defaults = TraceDefaults { project: &config.project, environment: &config.environment };
-    let (bytes, cuts) = encode_trace(trace, defaults, &config.limits);
+    let cuts = encode_trace_into(trace, defaults, &config.limits, out);
     shared.counters.cuts(cuts.truncated_fields, cuts.dropped_tags);
-    Encoded { id: trace.id, bytes }
+}
+
+/// Capacity a thread's encoding buffer keeps between traces: one huge trace must not pin
+/// its size for the life of the thread.
+const SCRATCH_RETAINED: usize = 1 << 20;
+
+thread_local! {
+    /// The encoding buffer of each thread that encodes traces before queueing them: the
+    /// JSON is copied from here into its batch, so encoding allocates nothing per trace.
+    static SCRATCH: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Encodes a trace that needs no scrubbing into this thread's buffer and hands its JSON to
+/// `then`.
+pub fn with_encoded<R>(trace: &TraceView<'_>, shared: &Shared, then: impl FnOnce(&[u8]) -> R) -> R {
+    SCRATCH.with(|scratch| {
+        let mut out = scratch.take();
+        encode_into(trace, shared, &mut out);
+        let result = then(&out);
+        out.clear();
+        out.shrink_to(SCRATCH_RETAINED);
+        scratch.replace(out);
+        result
+    })
 }
 
 /// Returns how many values failed closed.

@@ -4,43 +4,64 @@
 //! a trace already encoded).
 //! Offering never blocks on the worker; when either bound is reached the newest trace is
 //! refused and the caller counts the drop. Memory stays bounded whatever the endpoint does.
-//! The worker is woken only when a full batch is waiting (its interval tick takes partial
-//! ones), so the application thread does not pay a wake-up per trace.
+//! A trace encoded before it is offered joins the body of the batch at the back of the queue
+//! (see `batch.rs`), so the worker sends it as it is; a record waits as it is for the worker
+//! to scrub and encode it. The worker is woken only when a full batch's worth is waiting
+//! (its interval tick takes partial ones), so the application thread does not pay a wake-up
+//! per trace.
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use tokio::sync::Notify;
 
-use super::prepare::Encoded;
+use super::batch::Batch;
+use crate::config::Config;
+use crate::ids::Uuid;
 use crate::model::TraceRecord;
 
-/// A finished trace waiting for the worker: a record the worker scrubs and encodes, or one
-/// that a binding's own thread already encoded (`Client::finish_view`).
-#[derive(Debug)]
-pub enum Pending {
-    Record(TraceRecord),
-    Encoded(Encoded),
+/// What the queue holds at most, and how its batches are cut.
+#[derive(Clone, Copy, Debug)]
+pub struct Bounds {
+    pub max_traces: usize,
+    pub max_bytes: usize,
+    /// Traces per request.
+    pub batch_size: usize,
+    /// Bytes per request body.
+    pub max_batch_bytes: usize,
 }
 
-impl Pending {
-    fn bytes(&self) -> usize {
-        match self {
-            Pending::Record(t) => t.approx_bytes(),
-            Pending::Encoded(e) => e.bytes.len(),
+impl Bounds {
+    pub fn of(config: &Config) -> Bounds {
+        Bounds {
+            max_traces: config.max_queue_size,
+            max_bytes: config.max_queue_bytes,
+            batch_size: config.batch_size,
+            max_batch_bytes: config.limits.max_batch_bytes,
         }
     }
 }
 
-impl From<TraceRecord> for Pending {
-    fn from(t: TraceRecord) -> Self {
-        Pending::Record(t)
-    }
+/// What the worker takes: a batch ready to send, or records to scrub and encode first.
+#[derive(Debug)]
+pub enum Taken {
+    Batch(Batch),
+    Records(Vec<TraceRecord>),
 }
 
-struct Queued {
-    item: Pending,
-    bytes: usize,
+#[derive(Debug)]
+enum Entry {
+    Batch(Batch),
+    Record { trace: TraceRecord, bytes: usize },
+}
+
+impl Entry {
+    fn traces(&self) -> usize {
+        match self {
+            Entry::Batch(b) => b.len(),
+            Entry::Record { .. } => 1,
+        }
+    }
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -54,7 +75,8 @@ pub enum Offer {
 
 #[derive(Default)]
 struct Items {
-    queue: VecDeque<Queued>,
+    entries: VecDeque<Entry>,
+    traces: usize,
     bytes: usize,
     closed: bool,
 }
@@ -62,9 +84,7 @@ struct Items {
 struct Inner {
     items: Mutex<Items>,
     ready: Notify,
-    max_items: usize,
-    max_bytes: usize,
-    batch_size: usize,
+    bounds: Bounds,
 }
 
 /// Cloned by the client (offers) and the worker (takes).
@@ -74,58 +94,103 @@ pub struct Queue {
 }
 
 impl Queue {
-    pub fn bounded(max_items: usize, max_bytes: usize, batch_size: usize) -> Queue {
-        Queue {
-            inner: Arc::new(Inner {
-                items: Mutex::new(Items::default()),
-                ready: Notify::new(),
-                max_items: max_items.max(1),
-                max_bytes,
-                batch_size: batch_size.max(1),
-            }),
-        }
+    pub fn bounded(bounds: Bounds) -> Queue {
+        let bounds = Bounds { max_traces: bounds.max_traces.max(1), batch_size: bounds.batch_size.max(1), ..bounds };
+        Queue { inner: Arc::new(Inner { items: Mutex::new(Items::default()), ready: Notify::new(), bounds }) }
     }
 
     fn lock(&self) -> MutexGuard<'_, Items> {
         self.inner.items.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    pub fn offer(&self, item: impl Into<Pending>) -> Offer {
-        let item = item.into();
-        let bytes = item.bytes();
-        let len = {
+    /// Queues a record for the worker to scrub and encode.
+    pub fn offer_record(&self, trace: TraceRecord) -> Offer {
+        let bytes = trace.approx_bytes();
+        self.offer(bytes, |entries| entries.push_back(Entry::Record { trace, bytes }))
+    }
+
+    /// Queues a trace's wire JSON: it is copied into the batch at the back of the queue.
+    pub fn offer_json(&self, id: Uuid, json: &[u8]) -> Offer {
+        let Bounds { batch_size, max_batch_bytes, .. } = self.inner.bounds;
+        self.offer(json.len(), |entries| match entries.back_mut() {
+            Some(Entry::Batch(batch)) if batch.has_room(json.len(), batch_size, max_batch_bytes) => batch.push(id, json),
+            _ => {
+                let mut batch = Batch::with_room(batch_size, json.len(), max_batch_bytes);
+                batch.push(id, json);
+                entries.push_back(Entry::Batch(batch));
+            }
+        })
+    }
+
+    /// Adds one trace of `bytes` with `add` unless a bound refuses it.
+    fn offer(&self, bytes: usize, add: impl FnOnce(&mut VecDeque<Entry>)) -> Offer {
+        let bounds = &self.inner.bounds;
+        let traces = {
             let mut items = self.lock();
             if items.closed {
                 return Offer::Closed;
             }
-            if items.queue.len() >= self.inner.max_items {
+            if items.traces >= bounds.max_traces {
                 return Offer::Full;
             }
             // A single trace larger than the bound is still taken by an empty queue.
-            if items.bytes > 0 && items.bytes + bytes > self.inner.max_bytes {
+            if items.bytes > 0 && items.bytes + bytes > bounds.max_bytes {
                 return Offer::OverBytes;
             }
+            add(&mut items.entries);
             items.bytes += bytes;
-            items.queue.push_back(Queued { item, bytes });
-            items.queue.len()
+            items.traces += 1;
+            items.traces
         };
-        if len % self.inner.batch_size == 0 {
+        if traces % bounds.batch_size == 0 {
             self.inner.ready.notify_one();
         }
         Offer::Accepted
     }
 
-    /// Takes up to `max` traces, oldest first.
-    pub fn take(&self, max: usize) -> Vec<Pending> {
+    /// Takes the oldest batch, or up to a batch's worth of the oldest records.
+    pub fn take(&self) -> Option<Taken> {
         let mut items = self.lock();
-        let n = max.min(items.queue.len());
-        let taken: Vec<Queued> = items.queue.drain(..n).collect();
-        items.bytes -= taken.iter().map(|q| q.bytes).sum::<usize>();
-        taken.into_iter().map(|q| q.item).collect()
+        match items.entries.pop_front()? {
+            Entry::Batch(batch) => {
+                items.traces -= batch.len();
+                items.bytes -= batch.trace_bytes();
+                Some(Taken::Batch(batch))
+            }
+            Entry::Record { trace, bytes } => {
+                let (mut records, mut freed) = (vec![trace], bytes);
+                while records.len() < self.inner.bounds.batch_size {
+                    match items.entries.pop_front() {
+                        Some(Entry::Record { trace, bytes }) => {
+                            records.push(trace);
+                            freed += bytes;
+                        }
+                        Some(batch) => {
+                            items.entries.push_front(batch);
+                            break;
+                        }
+                        None => break,
+                    }
+                }
+                items.traces -= records.len();
+                items.bytes -= freed;
+                Some(Taken::Records(records))
+            }
+        }
     }
 
+    /// Empties the queue; returns how many traces it held.
+    pub fn discard(&self) -> usize {
+        let mut items = self.lock();
+        let traces = items.entries.drain(..).map(|e| e.traces()).sum();
+        items.traces = 0;
+        items.bytes = 0;
+        traces
+    }
+
+    /// Traces queued.
     pub fn len(&self) -> usize {
-        self.lock().queue.len()
+        self.lock().traces
     }
 
     pub fn is_empty(&self) -> bool {
@@ -146,8 +211,8 @@ impl Queue {
         self.inner.ready.notified().await
     }
 
-    pub fn batch_size(&self) -> usize {
-        self.inner.batch_size
+    pub fn bounds(&self) -> Bounds {
+        self.inner.bounds
     }
 }
 
@@ -156,65 +221,106 @@ mod tests {
     use super::*;
     use crate::ids::new_id;
 
-    fn names(taken: Vec<Pending>) -> Vec<String> {
-        taken
-            .into_iter()
-            .map(|p| match p {
-                Pending::Record(t) => t.name,
-                Pending::Encoded(e) => String::from_utf8(e.bytes).unwrap(),
+    fn bounds(max_traces: usize, max_bytes: usize, batch_size: usize) -> Bounds {
+        Bounds { max_traces, max_bytes, batch_size, max_batch_bytes: usize::MAX }
+    }
+
+    /// Each take: record names, or a batch's sealed body.
+    fn takes(q: &Queue) -> Vec<String> {
+        std::iter::from_fn(|| q.take())
+            .map(|taken| match taken {
+                Taken::Records(r) => r.into_iter().map(|t| t.name).collect::<Vec<_>>().join(" "),
+                Taken::Batch(b) => String::from_utf8(b.seal().body().to_vec()).unwrap(),
             })
             .collect()
     }
 
     #[test]
     fn refuses_the_newest_when_full_by_count() {
-        let q = Queue::bounded(2, usize::MAX, 10);
-        assert_eq!(q.offer(TraceRecord::new("a")), Offer::Accepted);
-        assert_eq!(q.offer(TraceRecord::new("b")), Offer::Accepted);
-        assert_eq!(q.offer(TraceRecord::new("c")), Offer::Full);
-        assert_eq!(names(q.take(1)), ["a"]);
-        assert_eq!(q.offer(TraceRecord::new("d")), Offer::Accepted);
-        assert_eq!(names(q.take(10)), ["b", "d"]);
+        let q = Queue::bounded(bounds(2, usize::MAX, 1));
+        assert_eq!(q.offer_record(TraceRecord::new("a")), Offer::Accepted);
+        assert_eq!(q.offer_json(new_id(), b"{}"), Offer::Accepted);
+        assert_eq!(q.offer_record(TraceRecord::new("c")), Offer::Full);
+        assert!(matches!(q.take(), Some(Taken::Records(r)) if r.len() == 1));
+        assert_eq!(q.offer_record(TraceRecord::new("d")), Offer::Accepted);
+        assert_eq!(takes(&q), [r#"{"traces":[{}]}"#, "d"]);
+        assert!(q.is_empty());
     }
 
     #[test]
     fn refuses_when_full_by_bytes_and_releases_on_take() {
         let mut big = TraceRecord::new("big");
         big.input = Some(serde_json::Value::String("x".repeat(10_000)));
-        let q = Queue::bounded(100, 15_000, 10);
-        assert_eq!(q.offer(big.clone()), Offer::Accepted);
-        assert_eq!(q.offer(big.clone()), Offer::OverBytes);
+        let q = Queue::bounded(bounds(100, 15_000, 10));
+        assert_eq!(q.offer_record(big.clone()), Offer::Accepted);
+        assert_eq!(q.offer_record(big.clone()), Offer::OverBytes);
         assert!(q.queued_bytes() > 10_000);
-        q.take(10);
+        q.take();
         assert_eq!(q.queued_bytes(), 0);
-        assert_eq!(q.offer(big), Offer::Accepted);
+        assert_eq!(q.offer_json(new_id(), &[b' '; 12_000]), Offer::Accepted);
+        assert_eq!(q.offer_json(new_id(), &[b' '; 3_001]), Offer::OverBytes);
+        assert_eq!(q.offer_json(new_id(), &[b' '; 3_000]), Offer::Accepted);
+        assert_eq!(q.queued_bytes(), 15_000, "encoded traces count their exact size");
+        q.take();
+        assert_eq!((q.queued_bytes(), q.len()), (0, 0));
     }
 
     #[test]
-    fn an_encoded_trace_counts_its_exact_size_and_keeps_its_place() {
-        let q = Queue::bounded(10, 10_000, 10);
-        q.offer(TraceRecord::new("record"));
-        let encoded = Encoded { id: new_id(), bytes: b"{\"id\":1}".to_vec() };
-        let before = q.queued_bytes();
-        assert_eq!(q.offer(Pending::Encoded(encoded)), Offer::Accepted);
-        assert_eq!(q.queued_bytes() - before, 8);
-        assert_eq!(names(q.take(10)), ["record", "{\"id\":1}"]);
+    fn encoded_traces_join_batches_cut_by_count_and_bytes_in_order_with_records() {
+        let q = Queue::bounded(Bounds { max_traces: 100, max_bytes: usize::MAX, batch_size: 3, max_batch_bytes: 40 });
+        let offer = |json: &str| assert_eq!(q.offer_json(new_id(), json.as_bytes()), Offer::Accepted);
+        for json in [r#"{"n":1}"#, r#"{"n":2}"#, r#"{"n":3}"#, r#"{"n":4}"#] {
+            offer(json);
+        }
+        q.offer_record(TraceRecord::new("r1"));
+        q.offer_record(TraceRecord::new("r2"));
+        // Each of these would take its batch's body past 40 bytes.
+        offer(r#"{"n":5}"#);
+        offer(r#"{"n":"0123456789abc"}"#);
+        offer(r#"{"n":7}"#);
+        assert_eq!(q.len(), 9);
+        assert_eq!(
+            takes(&q),
+            [
+                r#"{"traces":[{"n":1},{"n":2},{"n":3}]}"#,
+                r#"{"traces":[{"n":4}]}"#,
+                "r1 r2",
+                r#"{"traces":[{"n":5}]}"#,
+                r#"{"traces":[{"n":"0123456789abc"}]}"#,
+                r#"{"traces":[{"n":7}]}"#,
+            ]
+        );
+    }
+
+    #[test]
+    fn records_are_taken_a_batch_at_a_time() {
+        let q = Queue::bounded(bounds(100, usize::MAX, 2));
+        for name in ["a", "b", "c"] {
+            q.offer_record(TraceRecord::new(name));
+        }
+        assert_eq!(takes(&q), ["a b", "c"]);
     }
 
     #[test]
     fn a_single_trace_larger_than_the_bound_is_still_taken_when_empty() {
         let mut big = TraceRecord::new("big");
         big.input = Some(serde_json::Value::String("x".repeat(50_000)));
-        let q = Queue::bounded(10, 1024, 10);
-        assert_eq!(q.offer(big), Offer::Accepted);
+        let q = Queue::bounded(bounds(10, 1024, 10));
+        assert_eq!(q.offer_record(big), Offer::Accepted);
+        let q = Queue::bounded(Bounds { max_batch_bytes: 100, ..bounds(10, 1024, 10) });
+        assert_eq!(q.offer_json(new_id(), &[b' '; 5_000]), Offer::Accepted);
+        assert_eq!(q.take().map(|t| matches!(t, Taken::Batch(b) if b.len() == 1)), Some(true));
     }
 
     #[test]
     fn closed_queues_refuse_but_still_give_what_they_hold() {
-        let q = Queue::bounded(10, usize::MAX, 10);
-        q.offer(TraceRecord::new("kept"));
+        let q = Queue::bounded(bounds(10, usize::MAX, 10));
+        q.offer_record(TraceRecord::new("kept"));
+        q.offer_json(new_id(), b"{}");
         q.close();
-        assert_eq!(q.offer(TraceRecord::new("late")), Offer::Closed);
-        assert_eq!(q.take(10).len(), 1);
+        assert_eq!(q.offer_record(TraceRecord::new("late")), Offer::Closed);
+        assert_eq!(q.offer_json(new_id(), b"{}"), Offer::Closed);
+        assert_eq!(q.discard(), 2);
+        assert!(q.take().is_none());
     }
 }

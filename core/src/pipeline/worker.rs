@@ -12,9 +12,10 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::{mpsc, watch};
 
+use super::batch::Batch;
 use super::deliver::{Deadline, Delivery};
-use super::prepare::{prepare, Encoded};
-use super::queue::{Pending, Queue};
+use super::prepare::prepare;
+use super::queue::{Bounds, Queue, Taken};
 use super::Shared;
 use crate::export::HttpExporter;
 use crate::stats::DropReason;
@@ -65,7 +66,7 @@ impl WorkerHandle {
 
 pub fn spawn_worker(shared: Arc<Shared>) -> io::Result<WorkerHandle> {
     let config = &shared.config;
-    let queue = Queue::bounded(config.max_queue_size, config.max_queue_bytes, config.batch_size);
+    let queue = Queue::bounded(Bounds::of(config));
     let (control_tx, control_rx) = mpsc::unbounded_channel();
     let (deadline_tx, deadline_rx) = watch::channel(None);
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
@@ -79,8 +80,6 @@ pub fn spawn_worker(shared: Arc<Shared>) -> io::Result<WorkerHandle> {
             control: control_rx,
             deadline: deadline_rx,
             exporter,
-            batch: Vec::new(),
-            batch_bytes: 0,
         };
         runtime.block_on(worker.run());
     })?;
@@ -99,8 +98,6 @@ struct Worker {
     control: mpsc::UnboundedReceiver<Control>,
     deadline: Deadline,
     exporter: HttpExporter,
-    batch: Vec<Encoded>,
-    batch_bytes: usize,
 }
 
 impl Worker {
@@ -130,7 +127,7 @@ impl Worker {
                     }
                 },
                 _ = self.queue.batch_ready() => {
-                    while self.queue.len() >= self.queue.batch_size() {
+                    while self.queue.len() >= self.queue.bounds().batch_size {
                         self.take_and_ship().await;
                     }
                 }
@@ -143,50 +140,43 @@ impl Worker {
     async fn drain(&mut self) {
         while !self.queue.is_empty() {
             if self.past_shutdown_deadline() {
-                let left = self.queue.take(usize::MAX).len();
+                let left = self.queue.discard();
                 self.shared.counters.dropped(DropReason::Shutdown, left as u64);
                 break;
             }
             self.take_and_ship().await;
         }
-        self.ship().await;
     }
 
+    /// Ships the oldest batch, or the oldest records once scrubbed, encoded and batched.
     async fn take_and_ship(&mut self) {
-        let taken = self.queue.take(self.queue.batch_size());
+        let Some(taken) = self.queue.take() else { return };
         if self.queue.is_empty() {
             self.shared.reporter.queue_drained();
         }
-        for item in taken {
-            let encoded = match item {
-                Pending::Record(trace) => prepare(trace, &self.shared),
-                Pending::Encoded(encoded) => encoded,
-            };
-            self.accept(encoded).await;
-        }
-        self.ship().await;
-    }
-
-    async fn accept(&mut self, encoded: Encoded) {
-        let limits = &self.shared.config.limits;
-        if !self.batch.is_empty() && self.batch_bytes + encoded.bytes.len() > limits.max_batch_bytes {
-            self.ship().await;
-        }
-        self.batch_bytes += encoded.bytes.len();
-        self.batch.push(encoded);
-        if self.batch.len() >= self.shared.config.batch_size {
-            self.ship().await;
+        match taken {
+            Taken::Batch(batch) => self.ship(batch).await,
+            Taken::Records(records) => {
+                let Bounds { batch_size, max_batch_bytes, .. } = self.queue.bounds();
+                let mut batch = Batch::default();
+                for trace in records {
+                    let encoded = prepare(trace, &self.shared);
+                    if !batch.has_room(encoded.bytes.len(), batch_size, max_batch_bytes) {
+                        self.ship(std::mem::take(&mut batch)).await;
+                    }
+                    batch.push(encoded.id, &encoded.bytes);
+                }
+                self.ship(batch).await;
+            }
         }
     }
 
-    async fn ship(&mut self) {
-        if self.batch.is_empty() {
+    async fn ship(&mut self, batch: Batch) {
+        if batch.is_empty() {
             return;
         }
-        let batch = std::mem::take(&mut self.batch);
-        self.batch_bytes = 0;
         let mut delivery = Delivery { shared: &self.shared, exporter: &self.exporter, deadline: &mut self.deadline };
-        delivery.deliver(batch).await;
+        delivery.deliver(batch.seal()).await;
     }
 
     fn past_shutdown_deadline(&self) -> bool {
