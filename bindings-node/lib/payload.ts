@@ -67,6 +67,19 @@ function tolerantReplacer(): (key: string, value: unknown) => unknown {
 /** Characters `JSON.stringify` escapes, or may (surrogates, paired or not). */
 const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
 
+/** Keys already found to need no escaping. Payloads repeat their shapes from call to call,
+ * so most keys are tested once; a lookup costs a fraction of the test. Bounded: past
+ * `PLAIN_KEYS_MAX` keys, new ones are tested every time. */
+const PLAIN_KEYS = new Set<string>();
+const PLAIN_KEYS_MAX = 1024;
+
+function isPlainKey(key: string): boolean {
+  if (PLAIN_KEYS.has(key)) return true;
+  if (NEEDS_ESCAPE.test(key)) return false;
+  if (PLAIN_KEYS.size < PLAIN_KEYS_MAX) PLAIN_KEYS.add(key);
+  return true;
+}
+
 /** JSON text of one primitive as `JSON.stringify` writes it inside a container, '' when the
  * value is left out (undefined in an object), or undefined when it is not a simple primitive. */
 function primitiveJson(value: unknown, inArray: boolean): string | undefined {
@@ -111,7 +124,7 @@ export function flatJson(value: unknown): string | undefined {
   let out = '{';
   for (const key of Object.keys(value)) {
     const field = primitiveJson((value as Record<string, unknown>)[key], false);
-    if (field === undefined || NEEDS_ESCAPE.test(key)) return undefined;
+    if (field === undefined || !isPlainKey(key)) return undefined;
     if (field === '') continue;
     out += `${out.length === 1 ? '' : ','}"${key}":${field}`;
   }

@@ -98,7 +98,7 @@ abstract class Scope {
 
   /** @internal */
   constructor(name: string, sink: Sink, start: number) {
-    this._name = String(name);
+    this._name = typeof name === 'string' ? name : String(name);
     this._sink = sink;
     this._start = start;
   }
@@ -172,7 +172,7 @@ abstract class Scope {
 
   /** Opens a span that you end yourself with `span.end()` (it is not made current). */
   startSpan(name: string, type: SpanType = 'custom'): SpanContext {
-    return new SpanContext(name, String(type), this._parentForNewSpan(), this.trace);
+    return new SpanContext(name, typeof type === 'string' ? type : String(type), this._parentForNewSpan(), this.trace);
   }
 
   /** @internal Ends the scope when its callback returned (or threw `thrown`). */

@@ -3,6 +3,7 @@
 //! than the rest of the crossing. `finish` is therefore a plain function that takes the
 //! client's number and finds its intake here.
 
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, RwLock};
@@ -12,6 +13,13 @@ use crate::intake::Intake;
 static NEXT: AtomicU32 = AtomicU32::new(1);
 static INTAKES: RwLock<Option<HashMap<u32, Arc<Intake>>>> = RwLock::new(None);
 
+thread_local! {
+    /// The intake this thread found last: a JS thread nearly always finishes its traces with
+    /// one client, and this spares it the registry's lock and hashing per trace. Handles are
+    /// never reused, and `unregister` (a finalizer, on the same JS thread) clears it.
+    static LAST: RefCell<Option<(u32, Arc<Intake>)>> = const { RefCell::new(None) };
+}
+
 /// Registers an intake; its number stays valid until `unregister`.
 pub fn register(intake: Arc<Intake>) -> u32 {
     let handle = NEXT.fetch_add(1, Ordering::Relaxed);
@@ -20,6 +28,14 @@ pub fn register(intake: Arc<Intake>) -> u32 {
 }
 
 pub fn unregister(handle: u32) {
+    LAST.with(|last| {
+        // Busy only if called from inside `with`: the entry is then replaced on a later call.
+        if let Ok(mut last) = last.try_borrow_mut() {
+            if last.as_ref().is_some_and(|(h, _)| *h == handle) {
+                *last = None;
+            }
+        }
+    });
     if let Some(map) = INTAKES.write().unwrap_or_else(|e| e.into_inner()).as_mut() {
         map.remove(&handle);
     }
@@ -27,6 +43,15 @@ pub fn unregister(handle: u32) {
 
 /// Runs `f` with the intake registered as `handle`, or returns None when there is none.
 pub fn with<R>(handle: u32, f: impl FnOnce(&Arc<Intake>) -> R) -> Option<R> {
-    let map = INTAKES.read().unwrap_or_else(|e| e.into_inner());
-    map.as_ref()?.get(&handle).map(f)
+    LAST.with(|last| {
+        if let Some((h, intake)) = &*last.borrow() {
+            if *h == handle {
+                return Some(f(intake));
+            }
+        }
+        let intake = INTAKES.read().unwrap_or_else(|e| e.into_inner()).as_ref()?.get(&handle)?.clone();
+        let result = f(&intake);
+        *last.borrow_mut() = Some((handle, intake));
+        Some(result)
+    })
 }
