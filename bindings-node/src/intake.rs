@@ -25,10 +25,10 @@ const BATCH: usize = 64;
 const LINGER: Duration = Duration::from_millis(50);
 /// Traces that may wait for the intake thread; past this (the thread is starved of CPU),
 /// the JS thread finishes them itself, so memory stays bounded on a saturated machine.
-const MAX_PENDING: usize = 16 * BATCH;
-/// Text capacity (UTF-16 units) each set of buffers keeps once emptied: 2 MiB, room for
-/// `MAX_PENDING` traces of up to a thousand characters.
-const RETAINED_TEXT: usize = 1 << 20;
+const MAX_PENDING: usize = 64 * BATCH;
+/// Text capacity (UTF-16 units) each set of buffers keeps once emptied: 4 MiB, room for
+/// `MAX_PENDING` traces of about 500 characters (numbers: a quarter as many, 4 MiB).
+const RETAINED_TEXT: usize = 1 << 21;
 
 pub struct Intake {
     client: Client,
