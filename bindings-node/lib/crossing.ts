@@ -3,7 +3,7 @@
 //   - `text`: every present string of the trace, concatenated in a fixed order;
 //   - `nums`: every number, and for each string slot its length in UTF-16 code units (or -1
 //     when the value is absent), in the same order.
-// Building them costs a few writes per field (the strings are appended with `+=`, a rope V8
+// Building them costs a few writes per field (the strings are appended with `+`, a rope V8
 // flattens once when the crossing copies it out, cheaper than collecting them in an array
 // for `join`), where JSON would quote and escape every string in JS and unescape it again in
 // Rust.
@@ -14,8 +14,6 @@ import type { EventData, Metadata, SpanContext, TraceContext } from './trace';
 /** Numbers and lengths of the trace being packed; replaced by a larger one when a trace
  * needs more. */
 let nums = new Float64Array(256);
-/** Its strings, concatenated. */
-let strings = '';
 const NONE: readonly never[] = [];
 
 // Slots per scope, for sizing `nums` before writing (every write below is then in bounds).
@@ -26,19 +24,19 @@ const EVENT_SLOTS = 6;
  * keyed tags, spans and events. */
 const TRACE_SLOTS = 2 + COMMON_SLOTS + 3 + 4;
 
-// The writers below take the array and the next slot and return the slot after theirs:
-// plain indexed stores in a few small functions, which V8 inlines, where a call per slot
-// cost more than the rest of packing together.
+// The writers below take the array, their first slot and the text so far, write their
+// slots with plain indexed stores and return the text with their strings appended. The
+// text is passed along rather than kept in a module variable: every append to one would
+// store a new young string into an old object, a write barrier each time. (They are a few
+// small functions, which V8 inlines; a call per slot cost more than the rest of packing.)
 
-/** A string slot's number: its length, after adding it to the text; -1 when absent. */
-function text(s: string | undefined): number {
-  if (s === undefined) return -1;
-  strings += s;
-  return s.length;
+/** A string slot's number: its length, or -1 when absent. */
+function len(s: string | undefined): number {
+  return s === undefined ? -1 : s.length;
 }
 
-function metadataText(m: Metadata | null | undefined): number {
-  return m ? text(toJson(m)) : -1;
+function metadataText(m: Metadata | null | undefined): string | undefined {
+  return m ? toJson(m) : undefined;
 }
 
 /** A span reference is two slots: its index among the ended spans, or its id when it is
@@ -47,46 +45,53 @@ function refIndex(span: SpanContext | undefined): number {
   return span === undefined ? -1 : span._index;
 }
 
-function refId(span: SpanContext | undefined): number {
-  return span !== undefined && span._index < 0 ? text(span.id) : -1;
+function refId(span: SpanContext | undefined): string | undefined {
+  return span !== undefined && span._index < 0 ? span.id : undefined;
 }
 
-function common(a: Float64Array, i: number, scope: TraceContext | SpanContext): number {
+function common(a: Float64Array, i: number, scope: TraceContext | SpanContext, text: string): string {
   const error = scope._error;
+  const kind = error === undefined || error.kind === null ? undefined : error.kind;
+  const message = error === undefined ? undefined : error.message;
+  const metadata = metadataText(scope._metadata);
   a[i] = scope._start;
   a[i + 1] = scope._end;
   a[i + 2] = scope._cost;
-  a[i + 3] = text(scope._id);
-  a[i + 4] = text(scope._name);
-  a[i + 5] = text(scope._input);
+  a[i + 3] = len(scope._id);
+  a[i + 4] = scope._name.length;
+  a[i + 5] = len(scope._input);
   a[i + 6] = scope._inputIsJson ? 1 : 0;
-  a[i + 7] = text(scope._output);
+  a[i + 7] = len(scope._output);
   a[i + 8] = scope._outputIsJson ? 1 : 0;
-  a[i + 9] = text(scope._model);
-  a[i + 10] = error === undefined || error.kind === null ? -1 : text(error.kind);
-  a[i + 11] = error === undefined ? -1 : text(error.message);
-  a[i + 12] = metadataText(scope._metadata);
-  return i + COMMON_SLOTS;
+  a[i + 9] = len(scope._model);
+  a[i + 10] = len(kind);
+  a[i + 11] = len(message);
+  a[i + 12] = len(metadata);
+  return text + (scope._id ?? '') + scope._name + (scope._input ?? '') + (scope._output ?? '') + (scope._model ?? '') + (kind ?? '') + (message ?? '') + (metadata ?? '');
 }
 
-function span(a: Float64Array, i: number, s: SpanContext): number {
-  i = common(a, i, s);
+function span(a: Float64Array, i: number, s: SpanContext, text: string): string {
+  text = common(a, i, s, text);
+  i += COMMON_SLOTS;
+  const parentId = refId(s._parent);
   a[i] = s._promptTokens;
   a[i + 1] = s._completionTokens;
   a[i + 2] = refIndex(s._parent);
-  a[i + 3] = refId(s._parent);
-  a[i + 4] = text(s._type);
-  return i + SPAN_SLOTS - COMMON_SLOTS;
+  a[i + 3] = len(parentId);
+  a[i + 4] = s._type.length;
+  return text + (parentId ?? '') + s._type;
 }
 
-function event(a: Float64Array, i: number, e: EventData): number {
+function event(a: Float64Array, i: number, e: EventData, text: string): string {
+  const spanId = refId(e.span);
+  const metadata = metadataText(e.metadata);
   a[i] = e.at;
   a[i + 1] = refIndex(e.span);
-  a[i + 2] = refId(e.span);
-  a[i + 3] = text(e.level);
-  a[i + 4] = text(e.message);
-  a[i + 5] = metadataText(e.metadata);
-  return i + EVENT_SLOTS;
+  a[i + 2] = len(spanId);
+  a[i + 3] = e.level.length;
+  a[i + 4] = e.message.length;
+  a[i + 5] = len(metadata);
+  return text + (spanId ?? '') + e.level + e.message + (metadata ?? '');
 }
 
 /** What `NativeClient.finish` takes: `nums` is shared, valid until the next `pack`. */
@@ -108,27 +113,37 @@ export function pack(t: TraceContext, sampled: boolean | undefined): Packed {
   const a = nums;
   a[0] = t._anchor;
   a[1] = sampled === undefined ? -1 : sampled ? 1 : 0;
-  let i = common(a, 2, t);
-  a[i++] = text(t._sessionId);
-  a[i++] = text(t._externalId);
-  a[i++] = text(t._userId);
+  let text = common(a, 2, t, '');
+  let i = 2 + COMMON_SLOTS;
+  a[i++] = len(t._sessionId);
+  a[i++] = len(t._externalId);
+  a[i++] = len(t._userId);
+  text += (t._sessionId ?? '') + (t._externalId ?? '') + (t._userId ?? '');
   a[i++] = tags.length;
-  for (const tag of tags) a[i++] = text(tag);
+  for (const tag of tags) {
+    a[i++] = tag.length;
+    text += tag;
+  }
   a[i++] = tagMap ? tagMap.size : 0;
   if (tagMap) {
     for (const [k, v] of tagMap) {
-      a[i++] = text(k);
-      a[i++] = text(v);
+      a[i++] = k.length;
+      a[i++] = v.length;
+      text += k + v;
     }
   }
   a[i++] = spans.length;
-  for (const s of spans) i = span(a, i, s);
+  for (const s of spans) {
+    text = span(a, i, s, text);
+    i += SPAN_SLOTS;
+  }
   a[i++] = events.length;
-  for (const e of events) i = event(a, i, e);
-  const packed = { text: strings, nums: a, count: i };
-  strings = ''; // hold no user string past the crossing
+  for (const e of events) {
+    text = event(a, i, e, text);
+    i += EVENT_SLOTS;
+  }
   // A typed array drops out-of-bounds writes silently: a miscounted size must fail loudly
   // (the caller reports it) rather than send a trace missing its last slots.
   if (i > a.length) throw new Error(`packed ${i} slots into ${a.length}`);
-  return packed;
+  return { text, nums: a, count: i };
 }
