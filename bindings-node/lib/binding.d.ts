@@ -63,14 +63,6 @@ export interface DeliveryError {
 /** The version of the engine this addon was built from. */
 export declare function engineVersion(): string
 
-/**
- * The one crossing per trace: hands a finished trace to the pipeline of the client whose
- * `handle` is given, packed by the facade (`text`, and the first `count` entries of `nums`;
- * see `lib/crossing.ts`). Both are copied before it returns. Never blocks on I/O; in remote
- * mode the trace is unpacked off the JS thread.
- */
-export declare function finishTrace(handle: number, text: string, nums: Float64Array, count: number): void
-
 /** Counters for every outcome of every trace (see the core's `Stats`). */
 export interface NativeStats {
   finished: number

@@ -3,6 +3,7 @@
 // `stats().enabled` are false), flush and shutdown resolve at once, and API calls reject
 // with the reason; the application's own code runs exactly as without the SDK.
 import type * as Binding from './binding';
+import type { Addon } from './native';
 
 const NO_STATS: Binding.NativeStats = {
   finished: 0,
@@ -22,7 +23,7 @@ const NO_STATS: Binding.NativeStats = {
   metadataRejected: 0,
 };
 
-export function disabledBinding(reason: string): typeof Binding {
+export function disabledBinding(reason: string): Addon {
   class DisabledNativeClient implements Binding.NativeClient {
     /** Echoes the options it was given: without the engine there are no defaults to resolve. */
     constructor(private readonly options: Record<string, string>) {}

@@ -9,14 +9,26 @@ import { addonFile } from './platform';
 
 export type { NativeClient, NativeStats, DeliveryError, ApiAnswer } from './binding';
 
-let loaded: typeof Binding | undefined;
+/** The addon's exports: what napi-rs registers (typed in the generated `binding.d.ts`), and
+ * `finishTrace`, which `src/finish.rs` registers as a plain N-API function. */
+export type Addon = typeof Binding & {
+  /**
+   * The one crossing per trace: hands a finished trace to the pipeline of the client whose
+   * `handle` is given, packed by the facade (`text`, and the first `count` entries of
+   * `nums`; see `crossing.ts`). Both are copied before it returns. Never blocks on I/O;
+   * throws an Error on arguments it cannot read.
+   */
+  finishTrace(handle: number, text: string, nums: Float64Array, count: number): void;
+};
+
+let loaded: Addon | undefined;
 
 /** The addon for this platform, or the no-op stand-in when it cannot be loaded. */
-export function binding(): typeof Binding {
+export function binding(): Addon {
   if (loaded) return loaded;
   const file = path.join(__dirname, '..', 'native', addonFile());
   try {
-    loaded = require(file) as typeof Binding;
+    loaded = require(file) as Addon;
   } catch (err) {
     // The first line: a missing file's error goes on with Node's require stack.
     const why = (err instanceof Error ? err.message : String(err)).split('\n')[0];

@@ -5,7 +5,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use napi::bindgen_prelude::*;
-use napi::{check_status, sys, JsString, JsValue};
 use napi_derive::napi;
 use trulayer_core::{Client, Config, ErrorReport, Stats};
 
@@ -25,17 +24,6 @@ impl Drop for NativeClient {
     fn drop(&mut self) {
         handles::unregister(self.handle);
     }
-}
-
-/// The one crossing per trace: hands a finished trace to the pipeline of the client whose
-/// `handle` is given, packed by the facade (`text`, and the first `count` entries of `nums`;
-/// see `lib/crossing.ts`). Both are copied before it returns. Never blocks on I/O; in remote
-/// mode the trace is unpacked off the JS thread.
-#[napi]
-pub fn finish_trace(handle: u32, text: JsString, nums: Float64ArraySlice, count: u32) -> Result<()> {
-    let nums = nums.get(..count as usize).ok_or_else(|| Error::from_reason("finishTrace: count exceeds nums"))?;
-    let pushed = handles::with(handle, |intake| intake.push(|buffer| append_utf16(&text, buffer).map_err(|e| e.reason.clone()), nums));
-    pushed.ok_or_else(|| Error::from_reason("finishTrace: unknown client handle"))?.map_err(Error::from_reason)
 }
 
 /// Counters for every outcome of every trace (see the core's `Stats`).
@@ -81,25 +69,6 @@ impl From<Stats> for NativeStats {
             metadata_rejected: n(s.metadata_rejected),
         }
     }
-}
-
-/// Appends the code units of a JS string to `buffer` (no UTF-8 conversion, no allocation
-/// once the buffer has grown).
-fn append_utf16(text: &JsString, buffer: &mut Vec<u16>) -> Result<()> {
-    let value = text.value();
-    let mut len = 0usize;
-    // SAFETY: env and value come from napi for this call; a null buffer asks for the length.
-    check_status!(unsafe { sys::napi_get_value_string_utf16(value.env, value.value, std::ptr::null_mut(), 0, &mut len) })?;
-    buffer.reserve(len + 1);
-    let start = buffer.len();
-    let mut written = 0usize;
-    // SAFETY: the spare capacity holds len units and the terminating NUL napi writes.
-    check_status!(unsafe {
-        sys::napi_get_value_string_utf16(value.env, value.value, buffer.as_mut_ptr().add(start), len + 1, &mut written)
-    })?;
-    // SAFETY: napi initialized `written` (<= len) units after `start`.
-    unsafe { buffer.set_len(start + written.min(len)) };
-    Ok(())
 }
 
 fn millis(ms: f64) -> Duration {

@@ -9,12 +9,13 @@
 
 mod client;
 mod errors;
+mod finish;
 mod handles;
 mod intake;
 mod record;
 mod tasks;
 
-pub use client::{finish_trace, NativeClient};
+pub use client::NativeClient;
 
 /// The version of the engine this addon was built from.
 #[napi_derive::napi]

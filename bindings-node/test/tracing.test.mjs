@@ -205,6 +205,20 @@ describe('trace and span scopes', () => {
     assert.deepEqual(keyed.spans.map((s) => [s.name, s.promptTokens, s.completionTokens]), Array.from({ length: 40 }, (_, i) => [`s${i}`, i, i + 1]));
   });
 
+  it('the raw crossing throws a clear Error on arguments it cannot read, and records nothing', () => {
+    // Only a bug of the facade's own could send these; each must throw, never crash.
+    const { binding: raw, handle } = tl; // private fields: the boundary under the facade
+    const before = testing.traces(tl).length;
+    assert.throws(() => raw.finishTrace(handle, 'x'), /finishTrace expects \(handle, text, nums, count\)/);
+    assert.throws(() => raw.finishTrace('h', '', new Float64Array(4), 1), /handle must be a number/);
+    assert.throws(() => raw.finishTrace(handle, '', new Float32Array(4), 1), /nums must be a Float64Array/);
+    assert.throws(() => raw.finishTrace(handle, '', new Float64Array(4), 5), /count exceeds nums/);
+    assert.throws(() => raw.finishTrace(2 ** 31, '', new Float64Array(4), 1), /unknown client handle/);
+    assert.throws(() => raw.finishTrace(handle, 42, new Float64Array(4), 1), /text must be a string/);
+    assert.throws(() => raw.finishTrace(handle, '', new Float64Array(4), 4), /malformed trace from the facade/);
+    assert.equal(testing.traces(tl).length, before);
+  });
+
   it('gives ids that are UUIDv7 and timestamps with microseconds', () => {
     tl.trace('ids', (t) => t.span('s', () => {}));
     const t = last();
