@@ -26,7 +26,8 @@ impl Batch {
     /// An empty batch with room for `traces` traces of about `each` bytes, at most
     /// `max_bytes`: a full batch is written without regrowing its body.
     pub fn with_room(traces: usize, each: usize, max_bytes: usize) -> Batch {
-        let size = (OPEN.len() + traces * (each + 1) + CLOSE.len()).min(max_bytes + CLOSE.len());
+        let size = traces.saturating_mul(each.saturating_add(1)).saturating_add(OPEN.len() + CLOSE.len());
+        let size = size.min(max_bytes.saturating_add(CLOSE.len()));
         Batch { body: Vec::with_capacity(size), ids: Vec::with_capacity(traces), ends: Vec::with_capacity(traces) }
     }
 
@@ -47,7 +48,7 @@ impl Batch {
     /// or a body of `max_bytes`. An empty batch takes any trace (one too large for the server
     /// is then refused alone).
     pub fn has_room(&self, json_len: usize, max_traces: usize, max_bytes: usize) -> bool {
-        self.is_empty() || (self.len() < max_traces && self.body.len() + 1 + json_len + CLOSE.len() <= max_bytes)
+        self.is_empty() || (self.len() < max_traces && json_len.saturating_add(self.body.len() + 1 + CLOSE.len()) <= max_bytes)
     }
 
     pub fn push(&mut self, id: Uuid, json: &[u8]) {
