@@ -33,8 +33,9 @@ pub fn prepare(mut trace: TraceRecord, shared: &Shared) -> Encoded {
             trace_ids: vec![],
         });
     }
-    let mut bytes = Vec::new();
-    encode_into(&TraceView::from(&trace), shared, &mut bytes);
+    let view = TraceView::from(&trace);
+    let mut bytes = Vec::with_capacity(view.text_bytes());
+    encode_into(&view, shared, &mut bytes);
     Encoded { id: trace.id, bytes }
 }
 
