@@ -108,7 +108,7 @@ impl<'a> Scan<'a> {
         }
         let start = self.at;
         loop {
-            let at = super::json::next_escape(self.bytes, self.at)?;
+            let at = super::escapes::escapes(self.bytes, self.at).next()?;
             match self.bytes[at] {
                 b'"' => {
                     self.at = at + 1;

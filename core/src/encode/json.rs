@@ -2,10 +2,8 @@
 //!
 //! Strings are escaped exactly as serde_json and `JSON.stringify` escape them (`\"`, `\\`,
 //! the short forms `\b \f \n \r \t`, other control characters as lowercase `\u00XX`), so every
-//! binding's bytes agree. Escaping is most of the encoder's work and almost every byte of a
-//! trace needs none: the scan looks for the next byte that does a chunk at a time (16 bytes
-//! with SSE2 on x86_64, else 8 in a `u64`) and copies the clean run between two such bytes in
-//! one go.
+//! binding's bytes agree. The clean run between two bytes to escape (found by
+//! [`super::escapes`]) is copied in one go.
 //!
 //! Numbers are written the same whichever language produced them: JavaScript has no integer
 //! type and Python tells `1` from `1.0`, so an integral float is written as an integer
@@ -14,79 +12,7 @@
 use serde_json::ser::{CompactFormatter, Formatter};
 use serde_json::{Map, Value};
 
-/// The index of the first byte at or after `from` that JSON requires escaped.
-#[inline]
-pub(super) fn next_escape(bytes: &[u8], mut from: usize) -> Option<usize> {
-    while let Some(chunk) = bytes.get(from..from + scan::WIDTH) {
-        if let Some(at) = scan::first_escape(chunk.try_into().expect("a full chunk")) {
-            return Some(from + at);
-        }
-        from += scan::WIDTH;
-    }
-    // The tail (most strings are shorter than one chunk): scanned as a chunk padded with
-    // spaces, which a byte-at-a-time loop costs several times more than.
-    let tail = &bytes[from..];
-    if tail.is_empty() {
-        return None;
-    }
-    let mut padded = [b' '; scan::WIDTH];
-    padded[..tail.len()].copy_from_slice(tail);
-    scan::first_escape(&padded).map(|at| from + at)
-}
-
-/// Finds a byte that needs escaping (below 0x20, a quote or a backslash) in a whole chunk
-/// at once. UTF-8 lead and continuation bytes are all 0x80 or above, so multi-byte text
-/// never matches.
-#[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
-mod scan {
-    use std::arch::x86_64::{_mm_cmpeq_epi8, _mm_min_epu8, _mm_movemask_epi8, _mm_or_si128, _mm_set1_epi8, _mm_set_epi64x};
-
-    /// SSE2 is part of every x86_64 CPU: sixteen bytes per step.
-    pub const WIDTH: usize = 16;
-
-    #[inline]
-    pub fn first_escape(chunk: &[u8; WIDTH]) -> Option<usize> {
-        // SAFETY: the module is only compiled for targets with SSE2 enabled (every x86_64
-        // target has it in its baseline); the intrinsics only read `chunk`'s bytes.
-        unsafe { first_escape_sse2(chunk) }
-    }
-
-    #[target_feature(enable = "sse2")]
-    fn first_escape_sse2(chunk: &[u8; WIDTH]) -> Option<usize> {
-        let (lo, hi) = chunk.split_at(8);
-        let word = |half: &[u8]| i64::from_le_bytes(half.try_into().expect("8 bytes"));
-        let v = _mm_set_epi64x(word(hi), word(lo));
-        let control = _mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(0x1f)), v);
-        let quote = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'"' as i8));
-        let backslash = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'\\' as i8));
-        let marks = _mm_movemask_epi8(_mm_or_si128(control, _mm_or_si128(quote, backslash)));
-        (marks != 0).then(|| marks.trailing_zeros() as usize)
-    }
-}
-
-/// Elsewhere, eight bytes per step in a plain `u64` (SWAR).
-#[cfg(not(all(target_arch = "x86_64", target_feature = "sse2")))]
-mod scan {
-    pub const WIDTH: usize = 8;
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH_BITS: u64 = 0x8080_8080_8080_8080;
-
-    /// Marks (with its high bit) the first byte of `word` that is zero; bytes after the first
-    /// marked one may be marked spuriously (borrows), so only the lowest mark is meaningful.
-    #[inline]
-    fn zero_bytes(word: u64) -> u64 {
-        word.wrapping_sub(ONES) & !word & HIGH_BITS
-    }
-
-    #[inline]
-    pub fn first_escape(chunk: &[u8; WIDTH]) -> Option<usize> {
-        let word = u64::from_le_bytes(*chunk);
-        // `!word` clears the bytes with the high bit set, so only ASCII controls are marked.
-        let control = word.wrapping_sub(ONES * 0x20) & !word & HIGH_BITS;
-        let marks = control | zero_bytes(word ^ (ONES * u64::from(b'"'))) | zero_bytes(word ^ (ONES * u64::from(b'\\')));
-        (marks != 0).then(|| (marks.trailing_zeros() / 8) as usize)
-    }
-}
+use super::escapes::escapes;
 
 #[inline]
 fn needs_escape(b: u8) -> bool {
@@ -117,7 +43,7 @@ pub fn write_str(out: &mut Vec<u8>, s: &str) {
     out.reserve(bytes.len() + 2);
     out.push(b'"');
     let mut clean_from = 0;
-    while let Some(at) = next_escape(bytes, clean_from) {
+    for at in escapes(bytes, 0) {
         out.extend_from_slice(&bytes[clean_from..at]);
         write_escape(out, bytes[at]);
         clean_from = at + 1;

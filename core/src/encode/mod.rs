@@ -6,6 +6,7 @@
 //! here and the cuts counted.
 
 mod canonical;
+mod escapes;
 mod json;
 mod view;
 
