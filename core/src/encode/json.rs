@@ -13,6 +13,7 @@ use serde_json::ser::{CompactFormatter, Formatter};
 use serde_json::{Map, Value};
 
 use super::escapes::escapes;
+use crate::ids::Uuid;
 
 #[inline]
 fn needs_escape(b: u8) -> bool {
@@ -61,7 +62,34 @@ pub fn write_plain_str(out: &mut Vec<u8>, s: &str) {
     out.push(b'"');
 }
 
+/// The two lowercase hex digits of every byte.
+const HEX_PAIRS: [[u8; 2]; 256] = {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut pairs = [[0; 2]; 256];
+    let mut b = 0;
+    while b < 256 {
+        pairs[b] = [HEX[b >> 4], HEX[b & 0xf]];
+        b += 1;
+    }
+    pairs
+};
+
+/// A UUID as its JSON string: quoted, hyphenated, lowercase (as `Uuid::hyphenated` writes
+/// it), each byte's two hex digits from a table.
+pub fn uuid_json(id: &Uuid) -> [u8; 38] {
+    /// Where each byte's two digits go, past the quote and the hyphens.
+    const AT: [usize; 16] = [1, 3, 5, 7, 10, 12, 15, 17, 20, 22, 25, 27, 29, 31, 33, 35];
+    let mut text = *b"\"00000000-0000-0000-0000-000000000000\"";
+    for (&b, at) in id.as_bytes().iter().zip(AT) {
+        text[at..at + 2].copy_from_slice(&HEX_PAIRS[usize::from(b)]);
+    }
+    text
+}
+
 pub fn write_u64(out: &mut Vec<u8>, mut n: u64) {
+    if n < 10 {
+        return out.push(b'0' + n as u8); // most latencies of fast spans, and many counts
+    }
     let mut digits = [0u8; 20];
     let mut at = digits.len();
     loop {
@@ -165,6 +193,19 @@ mod tests {
         }
         for s in cases {
             assert_eq!(str_json(&s), serde_json::to_string(&s).unwrap(), "{s:?}");
+        }
+    }
+
+    #[test]
+    fn ids_and_integers_are_written_as_the_standard_forms() {
+        let mut rng = fastrand::Rng::with_seed(9);
+        for id in [Uuid::nil(), Uuid::max()].into_iter().chain((0..1000).map(|_| Uuid::from_u128(rng.u128(..)))) {
+            assert_eq!(uuid_json(&id), format!("\"{}\"", id.hyphenated()).as_bytes());
+        }
+        for n in [0, 9, 10, 99, 100, u64::MAX].into_iter().chain((0..1000).map(|_| rng.u64(..) >> rng.u32(0..64))) {
+            let mut out = Vec::new();
+            write_u64(&mut out, n);
+            assert_eq!(out, n.to_string().as_bytes());
         }
     }
 

@@ -17,7 +17,7 @@ use std::borrow::Cow;
 
 use serde_json::{Map, Value};
 
-use self::json::{write_f64, write_i64, write_map, write_opt, write_plain_str, write_str, write_u64, write_value};
+use self::json::{write_f64, write_i64, write_map, write_opt, write_plain_str, write_str, write_u64, write_value, uuid_json};
 use crate::clock::{Rfc3339Writer, Timestamp};
 use crate::ids::Uuid;
 use crate::limits::{truncate_bytes, truncate_chars, Limits};
@@ -72,7 +72,7 @@ impl Writer<'_> {
     }
 
     fn id(&mut self, id: Uuid) {
-        write_plain_str(&mut self.out, id.hyphenated().encode_lower(&mut Uuid::encode_buffer()));
+        self.out.extend_from_slice(&uuid_json(&id));
     }
 
     fn opt_id(&mut self, id: Option<Uuid>) {
@@ -185,10 +185,9 @@ impl Writer<'_> {
 
     fn trace(&mut self, t: &TraceView<'_>, defaults: TraceDefaults<'_>) {
         // Every span repeats the trace's id: rendered once.
-        let mut id_text = Uuid::encode_buffer();
-        let trace_id = &*t.id.hyphenated().encode_lower(&mut id_text);
+        let trace_id = uuid_json(&t.id);
         self.key("{\"id\":");
-        write_plain_str(&mut self.out, trace_id);
+        self.out.extend_from_slice(&trace_id);
         self.key(",\"project_id\":");
         write_str(&mut self.out, t.project.as_deref().unwrap_or(defaults.project));
         let environment = t.environment.as_deref().unwrap_or(defaults.environment);
@@ -226,7 +225,7 @@ impl Writer<'_> {
             if i > 0 {
                 self.out.push(b',');
             }
-            self.span(s, trace_id);
+            self.span(s, &trace_id);
         }
         self.out.push(b']');
         if !t.events.is_empty() {
@@ -242,11 +241,12 @@ impl Writer<'_> {
         self.out.push(b'}');
     }
 
-    fn span(&mut self, s: &SpanView<'_>, trace_id: &str) {
+    /// A span of the trace whose id is `trace_id` (as [`uuid_json`] renders it).
+    fn span(&mut self, s: &SpanView<'_>, trace_id: &[u8]) {
         self.key("{\"id\":");
         self.id(s.id);
         self.key(",\"trace_id\":");
-        write_plain_str(&mut self.out, trace_id);
+        self.out.extend_from_slice(trace_id);
         self.key(",\"parent_span_id\":");
         self.opt_id(s.parent_span_id);
         self.key(",\"name\":");
