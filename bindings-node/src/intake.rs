@@ -19,7 +19,7 @@ use std::time::Duration;
 
 use trulayer_core::{Client, ErrorKind, ErrorReport, Mode};
 
-use crate::record::{unpack, Packed};
+use crate::record::{unpack, Packed, Scratch};
 
 const BATCH: usize = 64;
 const LINGER: Duration = Duration::from_millis(50);
@@ -101,7 +101,7 @@ impl Intake {
         if self.client.config().mode == Mode::Local {
             let mut text = Vec::new();
             append_text(&mut text)?;
-            self.client.finish_view(&unpack(Packed { text: &text, nums }, &mut Vec::new())?);
+            self.client.finish_view(&unpack(Packed { text: &text, nums }, &mut Scratch::default())?);
             return Ok(());
         }
         let mut pending = lock(&self.pending);
@@ -163,9 +163,9 @@ impl Intake {
     }
 
     fn finish_all(&self, batch: &Traces) {
-        let mut ascii = Vec::new(); // reused: each view borrows it in turn
+        let mut scratch = Scratch::default(); // reused: each view borrows it in turn
         for trace in batch.iter() {
-            match unpack(trace, &mut ascii) {
+            match unpack(trace, &mut scratch) {
                 Ok(view) => {
                     self.client.finish_view(&view);
                 }

@@ -202,14 +202,34 @@ fn common<'a>(r: &mut Reader<'a>, anchor_ms: f64) -> Common<'a> {
     // Start plus the monotonic duration, so end - start always equals the measured latency
     // (as the core's Stopwatch does).
     let start = Timestamp::from_unix_micros(start_us);
-    let elapsed = Duration::from_micros(((end_mono - start_mono) * 1000.0).round().max(0.0) as u64);
+    let elapsed = Duration::from_micros(round((end_mono - start_mono) * 1000.0).max(0.0) as u64);
     let latency_ms = Some(elapsed.as_millis() as u64);
     let cost = (!cost.is_nan()).then_some(cost);
     Common { id, name, start, end: start.add(elapsed), outcome: Outcome { input, output, model, latency_ms, cost, error }, metadata }
 }
 
 fn wall_micros(anchor_ms: f64, mono_ms: f64) -> i64 {
-    ((anchor_ms + mono_ms) * 1000.0).round() as i64
+    round((anchor_ms + mono_ms) * 1000.0) as i64
+}
+
+/// `x` rounded half away from zero, as `f64::round` rounds it (but for the sign of a zero),
+/// without its library call (x86_64's baseline has no rounding instruction; the call was a
+/// tenth of reading a trace's times).
+fn round(x: f64) -> f64 {
+    /// From 2^52 on every float is an integer.
+    const INTEGRAL: f64 = 4_503_599_627_370_496.0;
+    if !(x.abs() < INTEGRAL) {
+        return x; // also NaN and the infinities
+    }
+    let whole = x as i64 as f64;
+    let fraction = x - whole; // exact: whole is x without its fraction bits
+    if fraction >= 0.5 {
+        whole + 1.0
+    } else if fraction <= -0.5 {
+        whole - 1.0
+    } else {
+        whole
+    }
 }
 
 /// A UUIDv7 for a scope that started at Unix milliseconds `ms` (so ids sort by start, like
@@ -266,10 +286,21 @@ fn event_view<'a>(r: &mut Reader<'a>, anchor_ms: f64) -> (EventView<'a>, SpanRef
     (event, span)
 }
 
-/// Reads a packed trace as a view of its slots (`ascii` is scratch space the view may borrow
-/// from). Errors mean a bug in the facade, never in user data (every user string arrives as a
-/// slot of its own).
-pub fn unpack<'a>(p: Packed<'a>, ascii: &'a mut Vec<u8>) -> Result<TraceView<'a>, String> {
+/// Buffers [`unpack`] reuses from trace to trace (an allocation each was a tenth of its
+/// instructions).
+#[derive(Default)]
+pub struct Scratch {
+    /// The text as UTF-8 when it is ASCII; the view borrows its strings from it.
+    ascii: Vec<u8>,
+    /// The span references of the spans, then of the events, until they are resolved.
+    refs: Vec<SpanRef>,
+}
+
+/// Reads a packed trace as a view of its slots (borrowing from `scratch`). Errors mean a bug
+/// in the facade, never in user data (every user string arrives as a slot of its own).
+pub fn unpack<'a>(p: Packed<'a>, scratch: &'a mut Scratch) -> Result<TraceView<'a>, String> {
+    let Scratch { ascii, refs } = scratch;
+    refs.clear();
     let r = &mut Reader::new(p, ascii);
     let anchor_ms = r.num();
     let sampled = r.index().map(|v| v == 1);
@@ -281,19 +312,17 @@ pub fn unpack<'a>(p: Packed<'a>, ascii: &'a mut Vec<u8>) -> Result<TraceView<'a>
     let tag_map = (0..r.count(2)).map(|_| (r.str("tag key"), r.str("tag value"))).collect();
     let span_count = r.count(SPAN_SLOTS);
     let mut spans = Vec::with_capacity(span_count);
-    let mut parents = Vec::with_capacity(span_count);
     for _ in 0..span_count {
         let (span, parent) = span_view(r, anchor_ms);
         spans.push(span);
-        parents.push(parent);
+        refs.push(parent);
     }
     let event_count = r.count(EVENT_SLOTS);
     let mut events = Vec::with_capacity(event_count);
-    let mut event_spans = Vec::with_capacity(event_count);
     for _ in 0..event_count {
         let (event, span) = event_view(r, anchor_ms);
         events.push(event);
-        event_spans.push(span);
+        refs.push(span);
     }
     if let Some(fault) = r.fault.take() {
         return Err(malformed(&fault));
@@ -301,10 +330,11 @@ pub fn unpack<'a>(p: Packed<'a>, ascii: &'a mut Vec<u8>) -> Result<TraceView<'a>
     if r.k != p.nums.len() || r.at != p.text.len() {
         return Err(malformed("unread slots at the end"));
     }
+    let (parents, event_spans) = refs.split_at(spans.len());
     for (i, parent) in parents.iter().enumerate() {
         spans[i].parent_span_id = parent.resolve(&spans)?;
     }
-    for (event, span) in events.iter_mut().zip(&event_spans) {
+    for (event, span) in events.iter_mut().zip(event_spans) {
         event.span_id = span.resolve(&spans)?;
     }
     Ok(TraceView {
@@ -361,7 +391,7 @@ mod tests {
         }
         /// The view, as a record.
         fn unpack(&self) -> Result<TraceRecord, String> {
-            unpack(Packed { text: &self.text, nums: &self.nums }, &mut Vec::new()).map(|v| v.to_record())
+            unpack(Packed { text: &self.text, nums: &self.nums }, &mut Scratch::default()).map(|v| v.to_record())
         }
         /// A trace named "t" whose input and output are JSON text.
         fn with_payloads(input: &str, output: &str) -> Packer {
@@ -433,12 +463,24 @@ mod tests {
     }
 
     #[test]
+    fn rounding_matches_the_standard_library() {
+        let mut rng = fastrand::Rng::with_seed(5);
+        let halves = [0.5, 1.5, 2.5, -0.5, -1.5, 0.49999999999999994, -0.49999999999999994, 4503599627370495.5, 1.7e15 + 0.5];
+        let randoms = (0..100_000).map(|_| (rng.f64() - 0.5) * 10f64.powi(rng.i32(0..17)));
+        for x in halves.into_iter().chain(randoms).chain([f64::MAX, f64::MIN, 1e300]) {
+            assert_eq!(round(x), x.round(), "{x}");
+        }
+        assert!(round(f64::NAN).is_nan());
+        assert_eq!(round(f64::INFINITY), f64::INFINITY);
+    }
+
+    #[test]
     fn the_view_encodes_to_the_bytes_of_its_record() {
         use trulayer_core::encode::{encode_trace, TraceDefaults};
         // JSON text in the encoder's form (kept as text by the encoder) and not (parsed).
         let p = Packer::with_payloads(r#"{"answer":"blue","n":[1,2]}"#, r#"{"z":1,"a":2.5}"#);
-        let mut ascii = Vec::new();
-        let view = unpack(Packed { text: &p.text, nums: &p.nums }, &mut ascii).unwrap();
+        let mut scratch = Scratch::default();
+        let view = unpack(Packed { text: &p.text, nums: &p.nums }, &mut scratch).unwrap();
         let record = view.to_record();
         assert_eq!(record.input, Some(json!({"answer": "blue", "n": [1, 2]})), "a record holds the parsed value");
         assert_eq!(record.output, Some(json!({"a": 2.5, "z": 1})));
@@ -451,7 +493,7 @@ mod tests {
 
     #[test]
     fn malformed_input_is_an_error_not_a_panic() {
-        assert!(unpack(Packed { text: &[], nums: &[] }, &mut Vec::new()).unwrap_err().contains("too few numbers"));
+        assert!(unpack(Packed { text: &[], nums: &[] }, &mut Scratch::default()).unwrap_err().contains("too few numbers"));
         let mut p = Packer::default();
         p.num(ANCHOR).num(-1.0).common(0.0, 1.0, Some("nope"), "t");
         assert!(p.unpack().unwrap_err().contains("id \"nope\""));
