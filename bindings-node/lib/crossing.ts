@@ -67,7 +67,17 @@ function common(a: Float64Array, i: number, scope: TraceContext | SpanContext, t
   a[i + 10] = len(kind);
   a[i + 11] = len(message);
   a[i + 12] = len(metadata);
-  return text + (scope._id ?? '') + scope._name + (scope._input ?? '') + (scope._output ?? '') + (scope._model ?? '') + (kind ?? '') + (message ?? '') + (metadata ?? '');
+  // Absent strings are skipped rather than appended as '': most slots of a span are absent,
+  // and every `+` is a call into V8's string builtin.
+  if (scope._id !== undefined) text += scope._id;
+  text += scope._name;
+  if (scope._input !== undefined) text += scope._input;
+  if (scope._output !== undefined) text += scope._output;
+  if (scope._model !== undefined) text += scope._model;
+  if (kind !== undefined) text += kind;
+  if (message !== undefined) text += message;
+  if (metadata !== undefined) text += metadata;
+  return text;
 }
 
 function span(a: Float64Array, i: number, s: SpanContext, text: string): string {
@@ -79,7 +89,8 @@ function span(a: Float64Array, i: number, s: SpanContext, text: string): string 
   a[i + 2] = refIndex(s._parent);
   a[i + 3] = len(parentId);
   a[i + 4] = s._type.length;
-  return text + (parentId ?? '') + s._type;
+  if (parentId !== undefined) text += parentId;
+  return text + s._type;
 }
 
 function event(a: Float64Array, i: number, e: EventData, text: string): string {
@@ -91,7 +102,9 @@ function event(a: Float64Array, i: number, e: EventData, text: string): string {
   a[i + 3] = e.level.length;
   a[i + 4] = e.message.length;
   a[i + 5] = len(metadata);
-  return text + (spanId ?? '') + e.level + e.message + (metadata ?? '');
+  if (spanId !== undefined) text += spanId;
+  text += e.level + e.message;
+  return metadata === undefined ? text : text + metadata;
 }
 
 /** What `NativeClient.finish` takes: `nums` is shared, valid until the next `pack`. */
@@ -118,7 +131,9 @@ export function pack(t: TraceContext, sampled: boolean | undefined): Packed {
   a[i++] = len(t._sessionId);
   a[i++] = len(t._externalId);
   a[i++] = len(t._userId);
-  text += (t._sessionId ?? '') + (t._externalId ?? '') + (t._userId ?? '');
+  if (t._sessionId !== undefined) text += t._sessionId;
+  if (t._externalId !== undefined) text += t._externalId;
+  if (t._userId !== undefined) text += t._userId;
   a[i++] = tags.length;
   for (const tag of tags) {
     a[i++] = tag.length;

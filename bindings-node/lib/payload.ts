@@ -64,8 +64,9 @@ function tolerantReplacer(): (key: string, value: unknown) => unknown {
   };
 }
 
-/** Characters `JSON.stringify` escapes, or may (surrogates, paired or not). */
-const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
+/** Characters `JSON.stringify` escapes, or may (surrogates, paired or not): written as the
+ * complement of the characters it never escapes, which V8 tests faster. */
+const NEEDS_ESCAPE = /[^\u0020\u0021\u0023-\u005b\u005d-\ud7ff\ue000-\uffff]/;
 
 /** Keys already found to need no escaping. Payloads repeat their shapes from call to call,
  * so most keys are tested once; a lookup costs a fraction of the test. Bounded: past
