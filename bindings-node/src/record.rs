@@ -218,8 +218,8 @@ fn wall_micros(anchor_ms: f64, mono_ms: f64) -> i64 {
 fn round(x: f64) -> f64 {
     /// From 2^52 on every float is an integer.
     const INTEGRAL: f64 = 4_503_599_627_370_496.0;
-    if !(x.abs() < INTEGRAL) {
-        return x; // also NaN and the infinities
+    if x.is_nan() || x.abs() >= INTEGRAL {
+        return x; // integral already (the infinities too), or NaN
     }
     let whole = x as i64 as f64;
     let fraction = x - whole; // exact: whole is x without its fraction bits
