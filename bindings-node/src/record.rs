@@ -213,8 +213,8 @@ fn wall_micros(anchor_ms: f64, mono_ms: f64) -> i64 {
 }
 
 /// `x` rounded half away from zero, as `f64::round` rounds it (but for the sign of a zero),
-/// without its library call (x86_64's baseline has no rounding instruction; the call was a
-/// tenth of reading a trace's times).
+/// without its library call (x86_64's baseline has no rounding instruction; the calls took
+/// about 190 instructions per bench trace).
 fn round(x: f64) -> f64 {
     /// From 2^52 on every float is an integer.
     const INTEGRAL: f64 = 4_503_599_627_370_496.0;
@@ -286,8 +286,8 @@ fn event_view<'a>(r: &mut Reader<'a>, anchor_ms: f64) -> (EventView<'a>, SpanRef
     (event, span)
 }
 
-/// Buffers [`unpack`] reuses from trace to trace (an allocation each was a tenth of its
-/// instructions).
+/// Buffers [`unpack`] reuses from trace to trace (allocating them took about a fifteenth of
+/// its instructions).
 #[derive(Default)]
 pub struct Scratch {
     /// The text as UTF-8 when it is ASCII; the view borrows its strings from it.

@@ -9,6 +9,12 @@
 //! copied to pad a chunk. UTF-8 lead and continuation bytes are all 0x80 or above, so
 //! multi-byte text never matches.
 
+/// Whether JSON requires `b` escaped: what the scans below find a chunk at a time.
+#[inline]
+pub(super) fn needs_escape(b: u8) -> bool {
+    b < 0x20 || b == b'"' || b == b'\\'
+}
+
 /// The positions of the bytes to escape in `bytes` at or after `from`, in order.
 #[inline]
 pub(super) fn escapes(bytes: &[u8], from: usize) -> Escapes<'_> {
@@ -196,10 +202,6 @@ impl Scan for Swar {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn needs_escape(b: u8) -> bool {
-        b < 0x20 || b == b'"' || b == b'\\'
-    }
 
     fn found<S: Scan>(bytes: &[u8], from: usize) -> Vec<usize> {
         Escapes::<S>::new(bytes, from).collect()

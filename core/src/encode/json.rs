@@ -12,16 +12,10 @@
 use serde_json::ser::{CompactFormatter, Formatter};
 use serde_json::{Map, Value};
 
-use super::escapes::escapes;
+use super::escapes::{escapes, needs_escape};
 use crate::ids::Uuid;
 
-#[inline]
-fn needs_escape(b: u8) -> bool {
-    b < 0x20 || b == b'"' || b == b'\\'
-}
-
 fn write_escape(out: &mut Vec<u8>, b: u8) {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
     let short = match b {
         b'"' => b'"',
         b'\\' => b'\\',
@@ -31,7 +25,8 @@ fn write_escape(out: &mut Vec<u8>, b: u8) {
         b'\r' => b'r',
         b'\t' => b't',
         _ => {
-            out.extend_from_slice(&[b'\\', b'u', b'0', b'0', HEX[usize::from(b >> 4)], HEX[usize::from(b & 0xf)]]);
+            let [high, low] = HEX_PAIRS[usize::from(b)];
+            out.extend_from_slice(&[b'\\', b'u', b'0', b'0', high, low]);
             return;
         }
     };
