@@ -32,10 +32,14 @@ pub(super) trait Scan {
     fn short_marks(bytes: &[u8]) -> u64;
 }
 
+/// The scan this target runs.
 #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
-type Native = Sse2;
+pub(super) type Native = Sse2;
 #[cfg(not(all(target_arch = "x86_64", target_feature = "sse2")))]
-type Native = Swar;
+pub(super) type Native = Swar;
+
+/// The widest chunk of any scan.
+pub(super) const MAX_WIDTH: usize = 16;
 
 pub(super) struct Escapes<'a, S: Scan = Native> {
     bytes: &'a [u8],
@@ -89,18 +93,20 @@ impl<S: Scan> Iterator for Escapes<'_, S> {
     }
 }
 
-fn word(bytes: &[u8]) -> u64 {
+/// Eight bytes as a little-endian word.
+#[inline]
+pub(super) fn word(bytes: &[u8]) -> u64 {
     u64::from_le_bytes(bytes.try_into().expect("8 bytes"))
 }
 
 /// Eight spaces: padding that needs no escape.
-const SPACES: u64 = 0x2020_2020_2020_2020;
+pub(super) const SPACES: u64 = 0x2020_2020_2020_2020;
 
 /// Eight or fewer bytes as a little-endian word, the positions past them filled with spaces
 /// (which need no escape). Read in two overlapping loads (or three single bytes): bytes read
 /// twice land on the same position, so OR-ing them together is exact.
 #[inline]
-fn short_word(b: &[u8]) -> u64 {
+pub(super) fn short_word(b: &[u8]) -> u64 {
     let n = b.len();
     debug_assert!((1..=8).contains(&n));
     let word = if n >= 4 {

@@ -2,20 +2,27 @@
 //!
 //! Strings are escaped exactly as serde_json and `JSON.stringify` escape them (`\"`, `\\`,
 //! the short forms `\b \f \n \r \t`, other control characters as lowercase `\u00XX`), so every
-//! binding's bytes agree. The clean run between two bytes to escape (found by
-//! [`super::escapes`]) is copied in one go.
+//! binding's bytes agree. Clean text is copied a whole chunk at a time as it is scanned
+//! (the scans are [`super::escapes`]).
 //!
 //! Numbers are written the same whichever language produced them: JavaScript has no integer
 //! type and Python tells `1` from `1.0`, so an integral float is written as an integer
 //! (`1.0` → `1`, `-0.0` → `0`); other floats in their shortest round-trip form.
 
+use std::ptr;
+
 use serde_json::ser::{CompactFormatter, Formatter};
 use serde_json::{Map, Value};
 
-use super::escapes::{escapes, needs_escape};
+use super::escapes::{needs_escape, short_word, word, Native, Scan, MAX_WIDTH, SPACES};
 use crate::ids::Uuid;
 
-fn write_escape(out: &mut Vec<u8>, b: u8) {
+/// Writes the escape of `b` (a byte JSON requires escaped) at `dst`; returns its end.
+///
+/// # Safety
+/// `dst` must have room for six bytes.
+#[inline]
+unsafe fn write_escape(dst: *mut u8, b: u8) -> *mut u8 {
     let short = match b {
         b'"' => b'"',
         b'\\' => b'\\',
@@ -26,26 +33,92 @@ fn write_escape(out: &mut Vec<u8>, b: u8) {
         b'\t' => b't',
         _ => {
             let [high, low] = HEX_PAIRS[usize::from(b)];
-            out.extend_from_slice(&[b'\\', b'u', b'0', b'0', high, low]);
-            return;
+            // SAFETY: the caller gives room for six bytes.
+            unsafe { ptr::copy_nonoverlapping([b'\\', b'u', b'0', b'0', high, low].as_ptr(), dst, 6) };
+            return dst.wrapping_add(6);
         }
     };
-    out.extend_from_slice(&[b'\\', short]);
+    // SAFETY: as above.
+    unsafe { ptr::copy_nonoverlapping([b'\\', short].as_ptr(), dst, 2) };
+    dst.wrapping_add(2)
 }
+
+/// Bytes of a string escaped per reservation: each block reserves room for its worst case
+/// (every byte written as a six-byte escape), so a huge string never reserves six times its
+/// size at once.
+const BLOCK: usize = 4096;
 
 /// `s` as a JSON string.
 pub fn write_str(out: &mut Vec<u8>, s: &str) {
-    let bytes = s.as_bytes();
-    out.reserve(bytes.len() + 2);
     out.push(b'"');
-    let mut clean_from = 0;
-    for at in escapes(bytes, 0) {
-        out.extend_from_slice(&bytes[clean_from..at]);
-        write_escape(out, bytes[at]);
-        clean_from = at + 1;
+    for block in s.as_bytes().chunks(BLOCK) {
+        write_escaped::<Native>(out, block);
     }
-    out.extend_from_slice(&bytes[clean_from..]);
     out.push(b'"');
+}
+
+/// Appends `bytes` with each byte JSON requires escaped written as its escape. A chunk is
+/// stored whole before it is tested, so clean text (almost all of it) costs a load, a test
+/// and a store per chunk, with no call per clean run; after an escape the scan resumes just
+/// past it. The last bytes, fewer than a chunk, go the same way through a copy padded with
+/// spaces (which need no escape).
+#[inline]
+fn write_escaped<S: Scan>(out: &mut Vec<u8>, bytes: &[u8]) {
+    out.reserve(6 * bytes.len() + S::WIDTH);
+    let start = out.len();
+    // Two chunks of spaces: a chunk read at any offset within the first stays inside.
+    let mut tail = [b' '; 2 * MAX_WIDTH];
+    // SAFETY: every write stays within the room reserved above. After consuming `n` input
+    // bytes the output holds at most `6 * n` bytes; from there a chunk store writes
+    // `S::WIDTH` bytes and an escape six, so nothing is written past `6 * len + S::WIDTH`.
+    unsafe {
+        let base = out.as_mut_ptr().add(start);
+        let mut dst = base;
+        let mut at = 0;
+        while at + S::WIDTH <= bytes.len() {
+            let chunk = &bytes[at..at + S::WIDTH];
+            ptr::copy_nonoverlapping(chunk.as_ptr(), dst, S::WIDTH);
+            match S::marks(chunk) {
+                0 => {
+                    dst = dst.add(S::WIDTH);
+                    at += S::WIDTH;
+                }
+                marks => {
+                    let clean = (marks.trailing_zeros() / S::BITS) as usize;
+                    dst = write_escape(dst.add(clean), chunk[clean]);
+                    at += clean + 1;
+                }
+            }
+        }
+        let left = bytes.len() - at;
+        if left == 0 {
+            out.set_len(start + dst.offset_from(base) as usize);
+            return;
+        }
+        // Read as two words (padded with spaces) rather than a copy of variable length, which
+        // is a call.
+        let rest = &bytes[at..];
+        let (lo, hi) = if left <= 8 { (short_word(rest), SPACES) } else { (word(&rest[..8]), short_word(&rest[8..])) };
+        tail[..8].copy_from_slice(&lo.to_le_bytes());
+        tail[8..16].copy_from_slice(&hi.to_le_bytes());
+        let mut at = 0;
+        while at < left {
+            let chunk = &tail[at..at + S::WIDTH];
+            ptr::copy_nonoverlapping(chunk.as_ptr(), dst, S::WIDTH);
+            match S::marks(chunk) {
+                0 => {
+                    dst = dst.add(left - at);
+                    break;
+                }
+                marks => {
+                    let clean = (marks.trailing_zeros() / S::BITS) as usize;
+                    dst = write_escape(dst.add(clean), chunk[clean]);
+                    at += clean + 1;
+                }
+            }
+        }
+        out.set_len(start + dst.offset_from(base) as usize);
+    }
 }
 
 /// Text known to need no escaping (ids, timestamps, the API's enum names), quoted.
@@ -188,6 +261,37 @@ mod tests {
         }
         for s in cases {
             assert_eq!(str_json(&s), serde_json::to_string(&s).unwrap(), "{s:?}");
+        }
+    }
+
+    /// `write_escaped` with scan `S`, quoted like `write_str`.
+    fn escaped_with<S: Scan>(s: &str) -> String {
+        let mut out = b"prefix".to_vec();
+        out.push(b'"');
+        write_escaped::<S>(&mut out, s.as_bytes());
+        out.push(b'"');
+        assert!(out.starts_with(b"prefix"), "what was written before stays");
+        String::from_utf8(out[6..].to_vec()).unwrap()
+    }
+
+    #[test]
+    fn both_scans_escape_random_text_as_serde_json_does() {
+        // Mostly clean text with escapes at random places, runs of them, multi-byte
+        // characters, lengths around every chunk boundary and past a block.
+        let alphabet: Vec<char> = "abc xyz\"\\\n\t\u{0}\u{1f}\u{7f}é€😀".chars().collect();
+        let mut rng = fastrand::Rng::with_seed(7);
+        let mut cases: Vec<String> = (0..40).map(|n| "\"".repeat(n)).collect();
+        cases.push("x".repeat(BLOCK + 17) + "\"" + &"\n".repeat(BLOCK));
+        for _ in 0..3000 {
+            let len = if rng.bool() { rng.usize(0..40) } else { rng.usize(0..300) };
+            let clean = rng.u8(0..=10);
+            cases.push((0..len).map(|_| if rng.u8(0..10) < clean { 'a' } else { alphabet[rng.usize(..alphabet.len())] }).collect());
+        }
+        for s in &cases {
+            let expected = serde_json::to_string(s).unwrap();
+            #[cfg(target_arch = "x86_64")]
+            assert_eq!(escaped_with::<super::super::escapes::Sse2>(s), expected, "{s:?}");
+            assert_eq!(escaped_with::<super::super::escapes::Swar>(s), expected, "{s:?}");
         }
     }
 
