@@ -68,17 +68,21 @@ function tolerantReplacer(): (key: string, value: unknown) => unknown {
  * complement of the characters it never escapes, which V8 tests faster. */
 const NEEDS_ESCAPE = /[^\u0020\u0021\u0023-\u005b\u005d-\ud7ff\ue000-\uffff]/;
 
-/** Keys already found to need no escaping. Payloads repeat their shapes from call to call,
- * so most keys are tested once; a lookup costs a fraction of the test. Bounded: past
- * `PLAIN_KEYS_MAX` keys, new ones are tested every time. */
-const PLAIN_KEYS = new Set<string>();
-const PLAIN_KEYS_MAX = 1024;
+/** The JSON text of keys already found to need no escaping, as written before a value
+ * (`"key":`). Payloads repeat their shapes from call to call, so most keys are tested and
+ * quoted once; a lookup costs a fraction of the test, and the quoted text saves three string
+ * additions per field. Bounded: past `KEY_TEXTS_MAX` keys, new ones are tested every time. */
+const KEY_TEXTS = new Map<string, string>();
+const KEY_TEXTS_MAX = 1024;
 
-function isPlainKey(key: string): boolean {
-  if (PLAIN_KEYS.has(key)) return true;
-  if (NEEDS_ESCAPE.test(key)) return false;
-  if (PLAIN_KEYS.size < PLAIN_KEYS_MAX) PLAIN_KEYS.add(key);
-  return true;
+/** `"key":`, or undefined when the key needs escaping. */
+function keyText(key: string): string | undefined {
+  const known = KEY_TEXTS.get(key);
+  if (known !== undefined) return known;
+  if (NEEDS_ESCAPE.test(key)) return undefined;
+  const text = `"${key}":`;
+  if (KEY_TEXTS.size < KEY_TEXTS_MAX) KEY_TEXTS.set(key, text);
+  return text;
 }
 
 /** JSON text of one primitive as `JSON.stringify` writes it inside a container, '' when the
@@ -125,11 +129,12 @@ export function flatJson(value: unknown): string | undefined {
   let out = '{';
   for (const key of Object.keys(value)) {
     const field = primitiveJson((value as Record<string, unknown>)[key], false);
-    if (field === undefined || !isPlainKey(key)) return undefined;
+    const name = keyText(key);
+    if (field === undefined || name === undefined) return undefined;
     if (field === '') continue;
-    out += `${out.length === 1 ? '' : ','}"${key}":${field}`;
+    out += out.length === 1 ? name + field : ',' + name + field;
   }
-  return `${out}}`;
+  return out + '}';
 }
 
 /** JSON text for any value; never throws (a value whose getters throw becomes a note). */
