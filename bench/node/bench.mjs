@@ -8,7 +8,9 @@
 //   cpu     process CPU µs per trace for a whole run, every thread included
 // Each SDK runs ROUNDS times, alternating with the other, each time in a fresh process, and
 // every column is its best round: on a shared machine interference only ever adds time,
-// and alternating gives both SDKs the same chances of a quiet moment.
+// and alternating gives both SDKs the same chances of a quiet moment. The ratios are given
+// twice: of the best rounds, and within each round (its two runs seconds apart, so a drift
+// of the machine's speed affects both), as the median and range over the rounds.
 // Usage: node bench.mjs [traces]   (default 20000)
 import { spawn } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
@@ -18,7 +20,7 @@ import { setupFloor, setupOtel, setupTruLayer } from './workloads.mjs';
 
 const SETUPS = { trulayer: setupTruLayer, otel: setupOtel, floor: setupFloor };
 const CHUNK = 100;
-const ROUNDS = 5;
+const ROUNDS = 7;
 
 /** One run of `n` traces in chunks (the event loop turns between them), flushed at the end. */
 async function shippingRun(sdk, n) {
@@ -69,18 +71,26 @@ async function startSink() {
   return { url, stop: () => sink.kill() };
 }
 
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+};
+
 async function main() {
   const n = Number(process.argv[2] ?? 20000);
   const sink = await startSink();
   try {
-    const results = {};
+    /** Every round's result per SDK, in order. */
+    const rounds = Object.fromEntries(Object.keys(SETUPS).map((name) => [name, []]));
     for (let round = 0; round < ROUNDS; round++) {
-      for (const name of Object.keys(SETUPS)) {
-        const r = await runChild(name, sink.url, n);
-        const best = results[name] ?? r;
-        results[name] = { recordUs: Math.min(best.recordUs, r.recordUs), mainUs: Math.min(best.mainUs, r.mainUs), cpuUs: Math.min(best.cpuUs, r.cpuUs) };
-      }
+      for (const name of Object.keys(SETUPS)) rounds[name].push(await runChild(name, sink.url, n));
     }
+    const best = (name) => {
+      const rs = rounds[name];
+      return { recordUs: Math.min(...rs.map((r) => r.recordUs)), mainUs: Math.min(...rs.map((r) => r.mainUs)), cpuUs: Math.min(...rs.map((r) => r.cpuUs)) };
+    };
+    const results = Object.fromEntries(Object.keys(SETUPS).map((name) => [name, best(name)]));
     const received = await (await fetch(`${sink.url}/count`)).json();
     const fmt = (v) => v.toFixed(2).padStart(8);
     console.log(`3-span trace, ${n} traces per SDK for each measure (after ${WARM_UP} warm-up), best of ${ROUNDS} alternating rounds, shipped to a loopback sink`);
@@ -91,8 +101,17 @@ async function main() {
     const t = results.trulayer;
     const o = results.otel;
     console.log(
-      `ratio (otel / trulayer): record ${(o.recordUs / t.recordUs).toFixed(1)}x, main thread ${(o.mainUs / t.mainUs).toFixed(1)}x, process CPU ${(o.cpuUs / t.cpuUs).toFixed(1)}x`,
+      `ratio of bests (otel / trulayer): record ${(o.recordUs / t.recordUs).toFixed(1)}x, main thread ${(o.mainUs / t.mainUs).toFixed(1)}x, process CPU ${(o.cpuUs / t.cpuUs).toFixed(1)}x`,
     );
+    // The same ratios within each round, whose two runs are seconds apart: the machine's
+    // speed drifts (both SDKs' costs rise and fall together by up to 2x from one minute to
+    // the next here), so a ratio taken within a round compares like with like.
+    const paired = (key) => rounds.otel.map((r, i) => r[key] / rounds.trulayer[i][key]);
+    const summary = (key) => {
+      const rs = paired(key);
+      return `${median(rs).toFixed(1)}x (${Math.min(...rs).toFixed(1)}-${Math.max(...rs).toFixed(1)})`;
+    };
+    console.log(`ratio within rounds, median (range): record ${summary('recordUs')}, main thread ${summary('mainUs')}, process CPU ${summary('cpuUs')}`);
     // For `make bench`'s cross-language table: language, implementation, main-thread µs, CPU
     // µs, and the share of recorded traces the sink received.
     const label = { trulayer: '@trulayer/sdk', otel: '@opentelemetry/sdk-trace-base', floor: 'floor (same calls, no SDK)' };
