@@ -66,8 +66,6 @@ pub fn write_str(out: &mut Vec<u8>, s: &str) {
 fn write_escaped<S: Scan>(out: &mut Vec<u8>, bytes: &[u8]) {
     out.reserve(6 * bytes.len() + S::WIDTH);
     let start = out.len();
-    // Two chunks of spaces: a chunk read at any offset within the first stays inside.
-    let mut tail = [b' '; 2 * MAX_WIDTH];
     // SAFETY: every write stays within the room reserved above. After consuming `n` input
     // bytes the output holds at most `6 * n` bytes; from there a chunk store writes
     // `S::WIDTH` bytes and an escape six, so nothing is written past `6 * len + S::WIDTH`.
@@ -76,48 +74,64 @@ fn write_escaped<S: Scan>(out: &mut Vec<u8>, bytes: &[u8]) {
         let mut dst = base;
         let mut at = 0;
         while at + S::WIDTH <= bytes.len() {
-            let chunk = &bytes[at..at + S::WIDTH];
-            ptr::copy_nonoverlapping(chunk.as_ptr(), dst, S::WIDTH);
-            match S::marks(chunk) {
-                0 => {
+            match escape_chunk::<S>(&bytes[at..at + S::WIDTH], dst) {
+                None => {
                     dst = dst.add(S::WIDTH);
                     at += S::WIDTH;
                 }
-                marks => {
-                    let clean = (marks.trailing_zeros() / S::BITS) as usize;
-                    dst = write_escape(dst.add(clean), chunk[clean]);
-                    at += clean + 1;
+                Some((consumed, end)) => {
+                    at += consumed;
+                    dst = end;
                 }
             }
         }
         let left = bytes.len() - at;
-        if left == 0 {
-            out.set_len(start + dst.offset_from(base) as usize);
-            return;
-        }
-        // Read as two words (padded with spaces) rather than a copy of variable length, which
-        // is a call.
-        let rest = &bytes[at..];
-        let (lo, hi) = if left <= 8 { (short_word(rest), SPACES) } else { (word(&rest[..8]), short_word(&rest[8..])) };
-        tail[..8].copy_from_slice(&lo.to_le_bytes());
-        tail[8..16].copy_from_slice(&hi.to_le_bytes());
-        let mut at = 0;
-        while at < left {
-            let chunk = &tail[at..at + S::WIDTH];
-            ptr::copy_nonoverlapping(chunk.as_ptr(), dst, S::WIDTH);
-            match S::marks(chunk) {
-                0 => {
-                    dst = dst.add(left - at);
-                    break;
-                }
-                marks => {
-                    let clean = (marks.trailing_zeros() / S::BITS) as usize;
-                    dst = write_escape(dst.add(clean), chunk[clean]);
-                    at += clean + 1;
+        if left > 0 {
+            // Two chunks of spaces, the text over the start of the first (read as two words
+            // rather than a copy of variable length, which is a call): a chunk read at any
+            // offset within the text stays inside.
+            let mut tail = [b' '; 2 * MAX_WIDTH];
+            let rest = &bytes[at..];
+            let (lo, hi) = if left <= 8 { (short_word(rest), SPACES) } else { (word(&rest[..8]), short_word(&rest[8..])) };
+            tail[..8].copy_from_slice(&lo.to_le_bytes());
+            tail[8..16].copy_from_slice(&hi.to_le_bytes());
+            let mut at = 0;
+            while at < left {
+                match escape_chunk::<S>(&tail[at..at + S::WIDTH], dst) {
+                    None => {
+                        dst = dst.add(left - at); // the rest of the chunk is padding
+                        break;
+                    }
+                    Some((consumed, end)) => {
+                        at += consumed;
+                        dst = end;
+                    }
                 }
             }
         }
         out.set_len(start + dst.offset_from(base) as usize);
+    }
+}
+
+/// Stores `chunk` (`S::WIDTH` bytes) at `dst`. If it holds a byte to escape, writes the
+/// escape of the first in its place and returns how many bytes of the chunk that consumed
+/// and where the output now ends; `None` when the chunk is clean (the caller knows how many
+/// of its bytes are text).
+///
+/// # Safety
+/// `dst` must have room for `max(S::WIDTH, clean bytes + 6)` bytes.
+#[inline(always)]
+unsafe fn escape_chunk<S: Scan>(chunk: &[u8], dst: *mut u8) -> Option<(usize, *mut u8)> {
+    // SAFETY: the caller gives room for the chunk and for an escape after its clean bytes.
+    unsafe {
+        ptr::copy_nonoverlapping(chunk.as_ptr(), dst, S::WIDTH);
+        match S::marks(chunk) {
+            0 => None,
+            marks => {
+                let clean = (marks.trailing_zeros() / S::BITS) as usize;
+                Some((clean + 1, write_escape(dst.add(clean), chunk[clean])))
+            }
+        }
     }
 }
 
