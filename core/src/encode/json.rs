@@ -307,6 +307,11 @@ mod tests {
             assert_eq!(escaped_with::<super::super::escapes::Sse2>(s), expected, "{s:?}");
             assert_eq!(escaped_with::<super::super::escapes::Swar>(s), expected, "{s:?}");
         }
+        // write_str escapes a block at a time: blocks that end inside a multi-byte character
+        // or an escape run join up.
+        for long in ["x".to_owned() + &"é".repeat(3 * BLOCK), "\"".repeat(BLOCK + 3), "a".repeat(BLOCK - 1) + "\n\u{1}é"] {
+            assert_eq!(str_json(&long), serde_json::to_string(&long).unwrap());
+        }
     }
 
     #[test]
