@@ -95,8 +95,7 @@ impl Client {
             Err(outcome) => outcome,
             Ok(Admitted::Local(local)) => self.keep_locally(local, trace.to_record()),
             Ok(Admitted::Worker(worker)) if shared.config.scrubs() => {
-                let encoded = prepare(trace.to_record(), shared);
-                self.offered(worker.queue.offer_json(encoded.id, &encoded.bytes))
+                self.offered(prepare(trace.to_record(), shared, |json| worker.queue.offer_json(trace.id, json)))
             }
             Ok(Admitted::Worker(worker)) => self.offered(with_encoded(trace, shared, |json| worker.queue.offer_json(trace.id, json))),
         }
@@ -264,10 +263,7 @@ impl Client {
     /// Local mode: the wire JSON of the kept traces, oldest first. Empty otherwise.
     pub fn local_traces(&self) -> Vec<Arc<str>> {
         let shared = &self.inner.shared;
-        let encode = |trace| {
-            let encoded = prepare(trace, shared);
-            Arc::from(String::from_utf8(encoded.bytes).expect("serde_json writes UTF-8"))
-        };
+        let encode = |trace| prepare(trace, shared, |json| Arc::from(std::str::from_utf8(json).expect("the encoder writes UTF-8")));
         self.inner.local.as_ref().map(|l| l.snapshot(encode)).unwrap_or_default()
     }
 

@@ -37,6 +37,26 @@ fn batches_ship_when_batch_size_is_reached_without_waiting_for_the_interval() {
 }
 
 #[test]
+fn a_body_limit_cuts_a_batch_of_records_into_requests_in_order() {
+    let sink = Sink::start();
+    let mut b = sink.config();
+    b.set("batch_size", "10").unwrap();
+    let mut config = b.build_without_env().unwrap();
+    // Room for three of the traces finish_many makes (names t0 to t9) per request body.
+    let one = trulayer_core::encode::encode_trace(&(&trace("t0")).into(), defaults(&config), &config.limits).0.len();
+    config.limits.max_batch_bytes = 3 * (one + 1) + one / 2; // half a trace of slack either way
+    let c = Client::new(config);
+    let ids = finish_many(&c, 10);
+    assert!(c.flush(LONG));
+    assert_eq!(sizes(&sink), vec![3, 3, 3, 1]);
+    assert_eq!(sink.delivered(), ids, "every trace, in the order finished");
+}
+
+fn defaults(config: &trulayer_core::Config) -> trulayer_core::encode::TraceDefaults<'_> {
+    trulayer_core::encode::TraceDefaults { project: &config.project, environment: &config.environment }
+}
+
+#[test]
 fn a_partial_batch_ships_after_the_flush_interval() {
     let sink = Sink::start();
     let c = client(&sink, &[("batch_size", "50"), ("flush_interval", "0.2")]);

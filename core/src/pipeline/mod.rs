@@ -15,7 +15,7 @@ mod prepare;
 mod queue;
 mod worker;
 
-pub use prepare::{prepare, with_encoded, Encoded};
+pub use prepare::{prepare, with_encoded};
 pub use queue::{Bounds, Offer, Queue};
 pub use worker::{spawn_worker, Control, WorkerHandle};
 

@@ -3,22 +3,15 @@
 use std::cell::RefCell;
 
 use crate::encode::{encode_trace_into, TraceDefaults, TraceView};
-use crate::ids::Uuid;
 use crate::model::{ErrorInfo, TraceRecord};
 use crate::report::{ErrorKind, ErrorReport};
 use crate::scrub::{scrub_str, scrub_value, Redactor, ScrubHook};
 
 use super::Shared;
 
-/// One trace's wire JSON, ready to be joined into a batch.
-#[derive(Clone, Debug)]
-pub struct Encoded {
-    pub id: Uuid,
-    pub bytes: Vec<u8>,
-}
-
-/// Scrubs every string a user supplied (built-in rules and hook) and encodes the trace.
-pub fn prepare(mut trace: TraceRecord, shared: &Shared) -> Encoded {
+/// Scrubs every string a user supplied (built-in rules and hook), encodes the trace into
+/// this thread's buffer and hands its JSON to `then` (which copies it where it goes).
+pub fn prepare<R>(mut trace: TraceRecord, shared: &Shared, then: impl FnOnce(&[u8]) -> R) -> R {
     let config = &shared.config;
     let mut failed = 0;
     if config.scrubs() {
@@ -33,19 +26,7 @@ pub fn prepare(mut trace: TraceRecord, shared: &Shared) -> Encoded {
             trace_ids: vec![],
         });
     }
-    let view = TraceView::from(&trace);
-    let mut bytes = Vec::with_capacity(view.text_bytes());
-    encode_into(&view, shared, &mut bytes);
-    Encoded { id: trace.id, bytes }
-}
-
-/// Encodes a trace that needs no scrubbing (nothing to scrub is configured, or it is done),
-/// appending its JSON to `out`.
-fn encode_into(trace: &TraceView<'_>, shared: &Shared, out: &mut Vec<u8>) {
-    let config = &shared.config;
-    let defaults = TraceDefaults { project: &config.project, environment: &config.environment };
-    let cuts = encode_trace_into(trace, defaults, &config.limits, out);
-    shared.counters.cuts(cuts.truncated_fields, cuts.dropped_tags);
+    with_encoded(&TraceView::from(&trace), shared, then)
 }
 
 /// Capacity a thread's encoding buffer keeps between traces: one huge trace must not pin
@@ -53,17 +34,20 @@ fn encode_into(trace: &TraceView<'_>, shared: &Shared, out: &mut Vec<u8>) {
 const SCRATCH_RETAINED: usize = 1 << 20;
 
 thread_local! {
-    /// The encoding buffer of each thread that encodes traces before queueing them: the
-    /// JSON is copied from here into its batch, so encoding allocates nothing per trace.
+    /// The encoding buffer of each thread that encodes traces: the JSON is copied from here
+    /// into its batch (or a local copy), so encoding allocates nothing per trace.
     static SCRATCH: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
 }
 
-/// Encodes a trace that needs no scrubbing into this thread's buffer and hands its JSON to
-/// `then`.
+/// Encodes a trace that needs no scrubbing (nothing to scrub is configured, or it is done)
+/// into this thread's buffer and hands its JSON to `then`.
 pub fn with_encoded<R>(trace: &TraceView<'_>, shared: &Shared, then: impl FnOnce(&[u8]) -> R) -> R {
+    let config = &shared.config;
+    let defaults = TraceDefaults { project: &config.project, environment: &config.environment };
     SCRATCH.with(|scratch| {
         let mut out = scratch.take();
-        encode_into(trace, shared, &mut out);
+        let cuts = encode_trace_into(trace, defaults, &config.limits, &mut out);
+        shared.counters.cuts(cuts.truncated_fields, cuts.dropped_tags);
         let result = then(&out);
         out.clear();
         out.shrink_to(SCRATCH_RETAINED);

@@ -157,16 +157,22 @@ impl Worker {
         match taken {
             Taken::Batch(batch) => self.ship(batch).await,
             Taken::Records(records) => {
+                // At most a batch's worth of records: encoded first (a body limit may cut
+                // them into more than one batch), then shipped in order.
                 let Bounds { batch_size, max_batch_bytes, .. } = self.queue.bounds();
-                let mut batch = Batch::default();
+                let (mut full, mut batch) = (Vec::new(), Batch::default());
                 for trace in records {
-                    let encoded = prepare(trace, &self.shared);
-                    if !batch.has_room(encoded.bytes.len(), batch_size, max_batch_bytes) {
-                        self.ship(std::mem::take(&mut batch)).await;
-                    }
-                    batch.push(encoded.id, &encoded.bytes);
+                    let id = trace.id;
+                    prepare(trace, &self.shared, |json| {
+                        if !batch.has_room(json.len(), batch_size, max_batch_bytes) {
+                            full.push(std::mem::take(&mut batch));
+                        }
+                        batch.push(id, json);
+                    });
                 }
-                self.ship(batch).await;
+                for batch in full.into_iter().chain([batch]) {
+                    self.ship(batch).await;
+                }
             }
         }
     }
