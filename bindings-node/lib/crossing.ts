@@ -107,7 +107,7 @@ function event(a: Float64Array, i: number, e: EventData, text: string): string {
   return metadata === undefined ? text : text + metadata;
 }
 
-/** What `NativeClient.finish` takes: `nums` is shared, valid until the next `pack`. */
+/** What `finishTrace` (src/finish.rs) takes: `nums` is shared, valid until the next `pack`. */
 export interface Packed {
   text: string;
   nums: Float64Array;
