@@ -142,6 +142,7 @@ impl Intake {
     }
 
     fn run(self: Arc<Self>) {
+        trulayer_core::background::yield_to_application();
         loop {
             {
                 let mut pending = lock(&self.pending);

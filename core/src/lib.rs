@@ -9,6 +9,7 @@
 //! [`Client::finish`]; Rust code can use the guards of [`Client::trace`] instead.
 
 pub mod api;
+pub mod background;
 pub mod client;
 pub mod clock;
 pub mod config;
