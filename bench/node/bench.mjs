@@ -1,18 +1,21 @@
 // Node SDK benchmark: TruLayer against OpenTelemetry JS (BasicTracerProvider +
 // BatchSpanProcessor + OTLP/HTTP exporter) on the same 3-span trace, in one run, each SDK
-// in a fresh child process, both shipping to one loopback sink.
+// in a child process of its own, all shipping to one loopback sink.
 //   record  µs per trace on the main thread, tight loop (the cost an app pays per trace),
-//           best of 5 passes
-//   main    main-thread busy µs per trace for a whole run, shipping included
+//           the best of a slice's five passes
+//   main    main-thread busy µs per trace for a shipping run, flush included
 //           (event-loop utilization: OTel serializes and sends on the main thread)
-//   cpu     process CPU µs per trace for a whole run, every thread included
-// Each SDK runs ROUNDS times, alternating with the other, each time in a fresh process, and
-// every column is its best round: on a shared machine interference only ever adds time,
-// and alternating gives both SDKs the same chances of a quiet moment. The ratios are given
-// twice: of the best rounds, and within each round (its two runs seconds apart, so a drift
-// of the machine's speed affects both), as the median and range over the rounds.
-// Usage: node bench.mjs [traces]   (default 20000)
+//   cpu     process CPU µs per trace for that run, every thread included
+// The children live for the whole run and take turns: the parent asks each in turn for a
+// slice (a record slice, then a shipping slice that ends with a flush), alternating their
+// order, so every slice of one SDK has one of the other SDK's a fraction of a second away.
+// This machine's speed drifts by up to 2x over a minute; slices taken in turn see the same
+// drift, where runs taken one after the other would not. Each column is the median over the
+// slices, and each ratio is the median over the slices of the two SDKs' paired ratio (with
+// its interquartile range), next to the ratio of their totals.
+// Usage: node bench.mjs [traces per slice] [slices]   (default 4000 x 30)
 import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
 import { performance } from 'node:perf_hooks';
 import { setImmediate as tick } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
@@ -20,10 +23,25 @@ import { setupFloor, setupOtel, setupTruLayer } from './workloads.mjs';
 
 const SETUPS = { trulayer: setupTruLayer, otel: setupOtel, floor: setupFloor };
 const CHUNK = 100;
-const ROUNDS = 7;
+const WARM_UP = 2000;
+const PASSES = 5;
 
-/** One run of `n` traces in chunks (the event loop turns between them), flushed at the end. */
-async function shippingRun(sdk, n) {
+/** `n` traces in a tight loop, in `PASSES` passes each followed by a flush: main-thread µs per
+ * trace of the fastest pass (a pass is a few milliseconds, which a hiccup of this shared
+ * machine can double; the flushes are not timed). */
+async function recordSlice(sdk, n) {
+  let recordUs = Infinity;
+  for (let pass = 0; pass < PASSES; pass++) {
+    const t0 = performance.now();
+    for (let i = 0; i < n / PASSES; i++) sdk.oneTrace();
+    recordUs = Math.min(recordUs, ((performance.now() - t0) * 1000 * PASSES) / n);
+    await sdk.flush();
+  }
+  return { recordUs };
+}
+
+/** `n` traces in chunks (the event loop turns between them), flushed at the end. */
+async function shippingSlice(sdk, n) {
   const elu0 = performance.eventLoopUtilization();
   const cpu0 = process.cpuUsage();
   for (let done = 0; done < n; done += CHUNK) {
@@ -36,34 +54,39 @@ async function shippingRun(sdk, n) {
   return { mainUs: (elu.active * 1000) / n, cpuUs: (cpu.user + cpu.system) / n };
 }
 
-async function measure(name, endpoint, n) {
+/** A child: sets its SDK up, then answers `record N`, `ship N` and `end`, a JSON line each. */
+async function child(name, endpoint) {
   const sdk = await SETUPS[name](endpoint);
   for (let i = 0; i < WARM_UP; i++) sdk.oneTrace();
   await sdk.flush();
-
-  let recordUs = Infinity;
-  for (let pass = 0; pass < 5; pass++) {
-    const t0 = performance.now();
-    for (let i = 0; i < n / 5; i++) sdk.oneTrace();
-    recordUs = Math.min(recordUs, ((performance.now() - t0) * 1000 * 5) / n);
-    await sdk.flush();
+  console.log('{}');
+  for await (const line of createInterface({ input: process.stdin })) {
+    const [command, n] = line.split(' ');
+    if (command === 'end') break;
+    const slice = command === 'record' ? recordSlice : shippingSlice;
+    console.log(JSON.stringify(await slice(sdk, Number(n))));
   }
-
-  const { mainUs, cpuUs } = await shippingRun(sdk, n);
   await sdk.shutdown();
-  return { recordUs, mainUs, cpuUs };
 }
 
-function runChild(name, endpoint, n) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [fileURLToPath(import.meta.url), '--child', name, endpoint, String(n)], { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`${name} run failed (${code})`))));
-  });
+/** Starts a child; resolves once it is warm, to `ask(command)`, which resolves to its answer. */
+async function startChild(name, endpoint) {
+  const proc = spawn(process.execPath, [fileURLToPath(import.meta.url), '--child', name, endpoint], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const lines = createInterface({ input: proc.stdout })[Symbol.asyncIterator]();
+  const next = async () => {
+    const { value, done } = await lines.next();
+    if (done) throw new Error(`the ${name} child exited early (${proc.exitCode})`);
+    return JSON.parse(value);
+  };
+  await next();
+  return {
+    ask: (command) => {
+      proc.stdin.write(`${command}\n`);
+      return next();
+    },
+    end: () => new Promise((resolve) => proc.on('exit', resolve).stdin.end('end\n')),
+  };
 }
-
-const WARM_UP = 2000;
 
 async function startSink() {
   const sink = spawn(process.execPath, [fileURLToPath(new URL('./sink.mjs', import.meta.url))], { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -71,54 +94,56 @@ async function startSink() {
   return { url, stop: () => sink.kill() };
 }
 
-const median = (xs) => {
+/** The value below which a share `q` of `xs` lies (nearest rank). */
+const quantile = (xs, q) => {
   const s = [...xs].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+  return s[Math.min(s.length - 1, Math.round(q * (s.length - 1)))];
 };
+const median = (xs) => quantile(xs, 0.5);
+const sum = (xs) => xs.reduce((a, b) => a + b, 0);
 
 async function main() {
-  const n = Number(process.argv[2] ?? 20000);
+  const perSlice = Number(process.argv[2] ?? 4000);
+  const slices = Number(process.argv[3] ?? 30);
+  const names = Object.keys(SETUPS);
   const sink = await startSink();
   try {
-    /** Every round's result per SDK, in order. */
-    const rounds = Object.fromEntries(Object.keys(SETUPS).map((name) => [name, []]));
-    for (let round = 0; round < ROUNDS; round++) {
-      for (const name of Object.keys(SETUPS)) rounds[name].push(await runChild(name, sink.url, n));
+    const children = {};
+    for (const name of names) children[name] = await startChild(name, sink.url);
+    /** Every slice's result per SDK, in order; slice 0 warms up (JIT, memory) and is dropped. */
+    const results = Object.fromEntries(names.map((name) => [name, []]));
+    for (let slice = 0; slice <= slices; slice++) {
+      const order = slice % 2 ? [...names].reverse() : names;
+      const row = {};
+      for (const name of order) row[name] = await children[name].ask(`record ${perSlice}`);
+      for (const name of order) Object.assign(row[name], await children[name].ask(`ship ${perSlice}`));
+      if (slice > 0) for (const name of names) results[name].push(row[name]);
     }
-    const best = (name) => {
-      const rs = rounds[name];
-      return { recordUs: Math.min(...rs.map((r) => r.recordUs)), mainUs: Math.min(...rs.map((r) => r.mainUs)), cpuUs: Math.min(...rs.map((r) => r.cpuUs)) };
-    };
-    const results = Object.fromEntries(Object.keys(SETUPS).map((name) => [name, best(name)]));
+    await Promise.all(names.map((name) => children[name].end()));
+
     const received = await (await fetch(`${sink.url}/count`)).json();
+    const recorded = WARM_UP + (slices + 1) * 2 * perSlice;
+    const column = (name, key) => results[name].map((r) => r[key]);
     const fmt = (v) => v.toFixed(2).padStart(8);
-    console.log(`3-span trace, ${n} traces per SDK for each measure (after ${WARM_UP} warm-up), best of ${ROUNDS} alternating rounds, shipped to a loopback sink`);
+    console.log(`3-span trace, ${slices} slices of ${perSlice} traces per SDK and measure, taken in turn (after ${WARM_UP} warm-up traces and a warm-up slice), shipped to a loopback sink; medians over the slices`);
     console.log(`${'sdk'.padEnd(10)} ${'record µs'.padStart(10)} ${'main µs'.padStart(8)} ${'cpu µs'.padStart(8)} ${'delivered'.padStart(10)}`);
-    for (const [name, r] of Object.entries(results)) {
-      console.log(`${name.padEnd(10)} ${fmt(r.recordUs).padStart(10)} ${fmt(r.mainUs)} ${fmt(r.cpuUs)} ${String(received[name] ?? '-').padStart(10)}`);
+    for (const name of names) {
+      const [r, m, c] = ['recordUs', 'mainUs', 'cpuUs'].map((key) => median(column(name, key)));
+      console.log(`${name.padEnd(10)} ${fmt(r).padStart(10)} ${fmt(m)} ${fmt(c)} ${String(received[name] ?? '-').padStart(10)}`);
     }
-    const t = results.trulayer;
-    const o = results.otel;
-    console.log(
-      `ratio of bests (otel / trulayer): record ${(o.recordUs / t.recordUs).toFixed(1)}x, main thread ${(o.mainUs / t.mainUs).toFixed(1)}x, process CPU ${(o.cpuUs / t.cpuUs).toFixed(1)}x`,
-    );
-    // The same ratios within each round, whose two runs are seconds apart: the machine's
-    // speed drifts (both SDKs' costs rise and fall together by up to 2x from one minute to
-    // the next here), so a ratio taken within a round compares like with like.
-    const paired = (key) => rounds.otel.map((r, i) => r[key] / rounds.trulayer[i][key]);
-    const summary = (key) => {
-      const rs = paired(key);
-      return `${median(rs).toFixed(1)}x (${Math.min(...rs).toFixed(1)}-${Math.max(...rs).toFixed(1)})`;
+    const ratios = (key) => {
+      const paired = results.otel.map((o, i) => o[key] / results.trulayer[i][key]);
+      const total = sum(column('otel', key)) / sum(column('trulayer', key));
+      return `${median(paired).toFixed(1)}x (${quantile(paired, 0.25).toFixed(1)}-${quantile(paired, 0.75).toFixed(1)}; of totals ${total.toFixed(1)}x)`;
     };
-    console.log(`ratio within rounds, median (range): record ${summary('recordUs')}, main thread ${summary('mainUs')}, process CPU ${summary('cpuUs')}`);
+    console.log('otel / trulayer per slice, median (interquartile range; ratio of totals):');
+    console.log(`  record ${ratios('recordUs')}, main thread ${ratios('mainUs')}, process CPU ${ratios('cpuUs')}`);
     // For `make bench`'s cross-language table: language, implementation, main-thread µs, CPU
     // µs, and the share of recorded traces the sink received.
     const label = { trulayer: '@trulayer/sdk', otel: '@opentelemetry/sdk-trace-base', floor: 'floor (same calls, no SDK)' };
-    const recorded = ROUNDS * (2 * n + WARM_UP);
-    for (const [name, r] of Object.entries(results)) {
+    for (const name of names) {
       const delivered = name in received ? ((100 * received[name]) / recorded).toFixed(0) : '';
-      console.log(`BENCH|node|${label[name] ?? name}|${r.mainUs.toFixed(2)}|${r.cpuUs.toFixed(2)}|${delivered}`);
+      console.log(`BENCH|node|${label[name]}|${median(column(name, 'mainUs')).toFixed(2)}|${median(column(name, 'cpuUs')).toFixed(2)}|${delivered}`);
     }
   } finally {
     sink.stop();
@@ -126,8 +151,7 @@ async function main() {
 }
 
 if (process.argv[2] === '--child') {
-  const [, , , name, endpoint, n] = process.argv;
-  console.log(JSON.stringify(await measure(name, endpoint, Number(n))));
+  await child(process.argv[3], process.argv[4]);
 } else {
   await main();
 }
