@@ -150,7 +150,6 @@ impl Intake {
     }
 
     fn run(self: Arc<Self>) {
-        trulayer_core::background::yield_to_application();
         loop {
             {
                 let mut pending = lock(&self.pending);

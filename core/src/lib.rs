@@ -9,7 +9,6 @@
 //! [`Client::finish`]; Rust code can use the guards of [`Client::trace`] instead.
 
 pub mod api;
-pub mod background;
 pub mod client;
 pub mod clock;
 pub mod config;

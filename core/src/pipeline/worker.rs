@@ -73,7 +73,6 @@ pub fn spawn_worker(shared: Arc<Shared>) -> io::Result<WorkerHandle> {
     let worker_shared = shared.clone();
     let worker_queue = queue.clone();
     let thread = std::thread::Builder::new().name("trulayer-worker".into()).spawn(move || {
-        crate::background::yield_to_application();
         let exporter = HttpExporter::new(&worker_shared.config);
         let worker = Worker {
             shared: worker_shared,
