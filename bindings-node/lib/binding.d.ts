@@ -7,7 +7,7 @@ export declare class NativeClient {
   constructor(options: Record<string, string>)
   /** The effective project, environment, endpoint and mode (never the key). */
   describe(): Record<string, string>
-  /** The number `finishTraces` takes for this client. */
+  /** The number `finishTrace` takes for this client. */
   get handle(): number
   /** Resolves to true when everything finished before the call was answered in time. */
   flush(timeoutMs: number): Promise<boolean>

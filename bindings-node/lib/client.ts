@@ -1,5 +1,5 @@
 // The TruLayer client: owns one native engine client and the JS-side callbacks, opens
-// traces, and hands finished traces to the engine, several per native call.
+// traces, and hands each finished trace to the engine in one native call.
 import { Api, type EvalInput, type EvalResult, type FeedbackInput, type Metrics, type MetricsQuery, type TraceFilters, type TracePage, type TraceRecord } from './api';
 import { resolveOptions, type SampleFn, type TruLayerOptions } from './config';
 import { deliveryError, type TruLayerError } from './errors';
@@ -7,7 +7,7 @@ import * as instrument from './instrument';
 import { registerForExit, unregisterForExit } from './exit';
 import { binding, type NativeClient, type NativeStats } from './native';
 import type { RedactFn } from './payload';
-import { PackedBatch } from './crossing';
+import { pack } from './crossing';
 import { runScope } from './scope';
 import { TraceContext, type Metadata, type SpanContext, type TraceOptions } from './trace';
 
@@ -16,13 +16,6 @@ export interface Stats extends NativeStats {
    * be loaded (a warning said why). */
   enabled: boolean;
 }
-
-/** Finished traces per native call in remote mode. A call has a fixed cost (the N-API
- * callback, reading its arguments, the intake's lock) that a batch shares out: sixteen per
- * call took the JS thread from 18.5k to 18.0k instructions per bench/node trace, and the
- * batch's text stays a small young-generation string. Local mode crosses each trace at
- * once, so a test reads it as soon as it ends. */
-const CROSSING_BATCH = 16;
 
 function describeThrown(err: unknown): string {
   return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
@@ -34,11 +27,8 @@ function describeThrown(err: unknown): string {
 export class TruLayer {
   /** @internal */ readonly _native: NativeClient;
   private readonly binding: ReturnType<typeof binding>;
-  /** The native client's number: the crossing is a plain function that takes it. */
+  /** The native client's number: the per-trace call is a plain function that takes it. */
   private readonly handle: number;
-  /** Finished traces not yet handed to the engine, and how many may wait (see finishTrace). */
-  private readonly batch = new PackedBatch();
-  private readonly batchLimit: number;
   readonly redact: RedactFn | undefined;
   private readonly sampleFn: SampleFn | undefined;
   private readonly metadataValidator: ((metadata: Metadata) => boolean) | undefined;
@@ -70,7 +60,6 @@ export class TruLayer {
       mode: d.mode === 'local' ? 'local' : 'remote',
       enabled: d.enabled === 'true',
     });
-    this.batchLimit = this.settings.mode === 'local' ? 1 : CROSSING_BATCH;
     this.shutdownTimeoutMs = Number(d.shutdown_timeout_ms);
     this.api = new Api(this._native, Number(d.timeout_ms));
     if (resolved.onError) this.onError(resolved.onError);
@@ -104,32 +93,13 @@ export class TruLayer {
     if (this.metadataValidator) this.validateMetadata(trace);
     const sampled = this.sampleFn && !trace._hasError() ? this.decide(trace) : undefined;
     try {
-      this.batch.add(trace, sampled);
+      const packed = pack(trace, sampled);
+      this.binding.finishTrace(this.handle, packed.text, packed.nums, packed.count);
+      this.unflushed = true;
     } catch (err) {
       this.warnOnce('finish', `trulayer: a trace could not be recorded: ${describeThrown(err)}`);
-      return;
-    }
-    this.unflushed = true;
-    if (this.batch.traces >= this.batchLimit) this.cross();
-    else if (this.batch.traces === 1) queueMicrotask(this.crossLater);
-  }
-
-  /** Hands the batched traces to the engine: every `batchLimit` traces, and once the code
-   * that finished them has run (a microtask), so none waits past the current turn of the
-   * event loop. Everything that reads the engine's state crosses first. */
-  private cross(): void {
-    const batch = this.batch;
-    if (batch.traces === 0) return;
-    try {
-      this.binding.finishTraces(this.handle, batch.text, batch.nums, batch.count);
-    } catch (err) {
-      this.warnOnce('finish', `trulayer: ${batch.traces} traces could not be recorded: ${describeThrown(err)}`);
-    } finally {
-      batch.clear();
     }
   }
-
-  private readonly crossLater = (): void => this.cross();
 
   private decide(t: TraceContext): boolean {
     try {
@@ -170,14 +140,12 @@ export class TruLayer {
   /** Waits until every trace finished so far was answered by the server, or `timeoutMs`
    * passes (default: the shutdown timeout). Resolves to true when all were answered. */
   flush(timeoutMs: number = this.shutdownTimeoutMs): Promise<boolean> {
-    this.cross();
     this.unflushed = false;
     return this._native.flush(timeoutMs);
   }
 
   /** Flushes for at most `timeoutMs`, then stops the worker; later traces are dropped. */
   shutdown(timeoutMs: number = this.shutdownTimeoutMs): Promise<boolean> {
-    this.cross();
     this.closed = true;
     this.unflushed = false;
     unregisterForExit(this);
@@ -200,7 +168,6 @@ export class TruLayer {
 
   /** Counters for every outcome: finished, sent, dropped (by reason), pending, … */
   stats(): Stats {
-    this.cross();
     return { ...this._native.stats(), enabled: this.settings.enabled };
   }
 
@@ -216,7 +183,6 @@ export class TruLayer {
 
   /** @internal */
   shutdownForExit(): void {
-    this.cross();
     this.closed = true;
     this._native.shutdownSync(this.shutdownTimeoutMs);
   }

@@ -1,10 +1,8 @@
-// Finished traces cross into Rust in batches, in a private format read by `src/record.rs`
-// (not the wire format: the engine's encoder writes that). A trace becomes two values:
+// The one crossing per finished trace, in a private format read by `src/record.rs` (not the
+// wire format: the engine's encoder writes that). A trace becomes two values:
 //   - `text`: every present string of the trace, concatenated in a fixed order;
 //   - `nums`: every number, and for each string slot its length in UTF-16 code units (or -1
 //     when the value is absent), in the same order.
-// A batch is its traces back to back, each trace's numbers framed by two: how many numbers
-// follow, and how many units of the batch's text are the trace's.
 // Building them costs a few writes per field (the strings are appended with `+`, a rope V8
 // flattens once when the crossing copies it out, cheaper than collecting them in an array
 // for `join`), where JSON would quote and escape every string in JS and unescape it again in
@@ -13,6 +11,9 @@
 import { toJson } from './payload';
 import type { EventData, Metadata, SpanContext, TraceContext } from './trace';
 
+/** Numbers and lengths of the trace being packed; replaced by a larger one when a trace
+ * needs more. */
+let nums = new Float64Array(256);
 const NONE: readonly never[] = [];
 
 // Slots per scope, for sizing `nums` before writing (every write below is then in bounds).
@@ -22,8 +23,6 @@ const EVENT_SLOTS = 6;
 /** Anchor and sampling, the common slots, session/external/user ids, and the counts of tags,
  * keyed tags, spans and events. */
 const TRACE_SLOTS = 2 + COMMON_SLOTS + 3 + 4;
-/** The frame before each trace's numbers: their count and the trace's text length. */
-const FRAME_SLOTS = 2;
 
 // The writers below take the array, their first slot and the text so far, write their
 // slots with plain indexed stores and return the text with their strings appended. The
@@ -108,80 +107,58 @@ function event(a: Float64Array, i: number, e: EventData, text: string): string {
   return metadata === undefined ? text : text + metadata;
 }
 
-/** Traces packed for one client and not yet handed over: what `finishTraces`
- * (src/finish.rs) takes. */
-export class PackedBatch {
-  /** The traces' text, back to back. */
-  text = '';
-  /** Their framed numbers; the first `count` are used. Kept (and grown) across batches. */
-  nums = new Float64Array(1024);
-  count = 0;
-  traces = 0;
+/** What `finishTrace` (src/finish.rs) takes: `nums` is shared, valid until the next `pack`. */
+export interface Packed {
+  text: string;
+  nums: Float64Array;
+  count: number;
+}
 
-  /** Packs a finished trace after the others; `sampled` is a sampleRate function's decision
-   * (undefined: the engine decides). A trace that cannot be packed leaves the batch as it was. */
-  add(t: TraceContext, sampled: boolean | undefined): void {
-    const tags = t._tags ?? NONE;
-    const tagMap = t._tagMap;
-    const spans = t._spans;
-    const events = t._events ?? NONE;
-    const slots = TRACE_SLOTS + tags.length + 2 * (tagMap ? tagMap.size : 0) + SPAN_SLOTS * spans.length + EVENT_SLOTS * events.length;
-    const frame = this.count;
-    if (frame + FRAME_SLOTS + slots > this.nums.length) this.grow(frame + FRAME_SLOTS + slots);
-    const a = this.nums;
-    let i = frame + FRAME_SLOTS;
-    a[i] = t._anchor;
-    a[i + 1] = sampled === undefined ? -1 : sampled ? 1 : 0;
-    let text = common(a, i + 2, t, '');
-    i += 2 + COMMON_SLOTS;
-    a[i++] = len(t._sessionId);
-    a[i++] = len(t._externalId);
-    a[i++] = len(t._userId);
-    if (t._sessionId !== undefined) text += t._sessionId;
-    if (t._externalId !== undefined) text += t._externalId;
-    if (t._userId !== undefined) text += t._userId;
-    a[i++] = tags.length;
-    for (const tag of tags) {
-      a[i++] = tag.length;
-      text += tag;
-    }
-    a[i++] = tagMap ? tagMap.size : 0;
-    if (tagMap) {
-      for (const [k, v] of tagMap) {
-        a[i++] = k.length;
-        a[i++] = v.length;
-        text += k + v;
-      }
-    }
-    a[i++] = spans.length;
-    for (const s of spans) {
-      text = span(a, i, s, text);
-      i += SPAN_SLOTS;
-    }
-    a[i++] = events.length;
-    for (const e of events) {
-      text = event(a, i, e, text);
-      i += EVENT_SLOTS;
-    }
-    // A typed array drops out-of-bounds writes silently: a miscounted size must fail loudly
-    // (the caller reports it) rather than send a trace missing its last slots.
-    if (i !== frame + FRAME_SLOTS + slots) throw new Error(`packed ${i - frame - FRAME_SLOTS} slots, counted ${slots}`);
-    a[frame] = slots;
-    a[frame + 1] = text.length;
-    this.text = this.traces === 0 ? text : this.text + text;
-    this.count = i;
-    this.traces++;
+/** Packs a finished trace; `sampled` is a sampleRate function's decision (undefined: the
+ * engine decides). */
+export function pack(t: TraceContext, sampled: boolean | undefined): Packed {
+  const tags = t._tags ?? NONE;
+  const tagMap = t._tagMap;
+  const spans = t._spans;
+  const events = t._events ?? NONE;
+  const slots = TRACE_SLOTS + tags.length + 2 * (tagMap ? tagMap.size : 0) + SPAN_SLOTS * spans.length + EVENT_SLOTS * events.length;
+  if (slots > nums.length) nums = new Float64Array(Math.max(slots, 2 * nums.length));
+  const a = nums;
+  a[0] = t._anchor;
+  a[1] = sampled === undefined ? -1 : sampled ? 1 : 0;
+  let text = common(a, 2, t, '');
+  let i = 2 + COMMON_SLOTS;
+  a[i++] = len(t._sessionId);
+  a[i++] = len(t._externalId);
+  a[i++] = len(t._userId);
+  if (t._sessionId !== undefined) text += t._sessionId;
+  if (t._externalId !== undefined) text += t._externalId;
+  if (t._userId !== undefined) text += t._userId;
+  a[i++] = tags.length;
+  for (const tag of tags) {
+    a[i++] = tag.length;
+    text += tag;
   }
-
-  clear(): void {
-    this.text = '';
-    this.count = 0;
-    this.traces = 0;
+  a[i++] = tagMap ? tagMap.size : 0;
+  if (tagMap) {
+    for (const [k, v] of tagMap) {
+      a[i++] = k.length;
+      a[i++] = v.length;
+      text += k + v;
+    }
   }
-
-  private grow(needed: number): void {
-    const grown = new Float64Array(Math.max(needed, 2 * this.nums.length));
-    grown.set(this.nums.subarray(0, this.count));
-    this.nums = grown;
+  a[i++] = spans.length;
+  for (const s of spans) {
+    text = span(a, i, s, text);
+    i += SPAN_SLOTS;
   }
+  a[i++] = events.length;
+  for (const e of events) {
+    text = event(a, i, e, text);
+    i += EVENT_SLOTS;
+  }
+  // A typed array drops out-of-bounds writes silently: a miscounted size must fail loudly
+  // (the caller reports it) rather than send a trace missing its last slots.
+  if (i > a.length) throw new Error(`packed ${i} slots into ${a.length}`);
+  return { text, nums: a, count: i };
 }

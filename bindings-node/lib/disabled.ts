@@ -86,6 +86,6 @@ export function disabledBinding(reason: string): Addon {
     NativeClient: DisabledNativeClient,
     classifyFailure: () => null,
     engineVersion: () => 'unavailable',
-    finishTraces: () => {},
+    finishTrace: () => {},
   };
 }

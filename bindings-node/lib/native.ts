@@ -10,15 +10,15 @@ import { addonFile } from './platform';
 export type { NativeClient, NativeStats, DeliveryError, ApiAnswer } from './binding';
 
 /** The addon's exports: what napi-rs registers (typed in the generated `binding.d.ts`), and
- * `finishTraces`, which `src/finish.rs` registers as a plain N-API function. */
+ * `finishTrace`, which `src/finish.rs` registers as a plain N-API function. */
 export type Addon = typeof Binding & {
   /**
-   * The crossing: hands a batch of finished traces to the pipeline of the client whose
-   * `handle` is given, packed and framed by the facade (`text`, and the first `count`
-   * entries of `nums`; see `crossing.ts`). Both are copied before it returns. Never blocks
-   * on I/O; throws an Error on arguments it cannot read.
+   * The one crossing per trace: hands a finished trace to the pipeline of the client whose
+   * `handle` is given, packed by the facade (`text`, and the first `count` entries of
+   * `nums`; see `crossing.ts`). Both are copied before it returns. Never blocks on I/O;
+   * throws an Error on arguments it cannot read.
    */
-  finishTraces(handle: number, text: string, nums: Float64Array, count: number): void;
+  finishTrace(handle: number, text: string, nums: Float64Array, count: number): void;
 };
 
 let loaded: Addon | undefined;

@@ -113,7 +113,7 @@ impl NativeClient {
         ])
     }
 
-    /// The number `finishTraces` takes for this client.
+    /// The number `finishTrace` takes for this client.
     #[napi(getter)]
     pub fn handle(&self) -> u32 {
         self.handle

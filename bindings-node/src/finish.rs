@@ -1,10 +1,10 @@
-//! `finishTraces(handle, text, nums, count)`, the one call per batch of finished traces, as
-//! a plain N-API function. The callbacks napi-rs generates open a borrow-tracking scope on every call (an
+//! `finishTrace(handle, text, nums, count)`, the one call per trace, as a plain N-API
+//! function. The callbacks napi-rs generates open a borrow-tracking scope on every call (an
 //! allocation, a mutex, thread-local bookkeeping: about 4% of the JS thread's samples in
 //! `bench/node`), which this call does not need: it copies its arguments before it returns
-//! and keeps no JS value. It hands finished traces, packed and framed by the facade (`text`,
-//! and the first `count` entries of `nums`; see `lib/crossing.ts`), to the pipeline of the
-//! client whose `handle` is given. Never blocks on I/O; in remote mode the trace is unpacked off
+//! and keeps no JS value. It hands a finished trace, packed by the facade (`text`, and the
+//! first `count` entries of `nums`; see `lib/crossing.ts`), to the pipeline of the client
+//! whose `handle` is given. Never blocks on I/O; in remote mode the trace is unpacked off
 //! the JS thread. Bad arguments throw an `Error` (the facade reports it), never panic.
 
 use std::ffi::CString;
@@ -14,11 +14,11 @@ use napi::bindgen_prelude::*;
 use napi::sys;
 use napi_derive::napi;
 
-use crate::{handles, record};
+use crate::handles;
 
-const NAME: &str = "finishTraces";
+const NAME: &str = "finishTrace";
 
-/// Adds `finishTraces` to the addon's exports (its type is declared in `lib/native.ts`: the
+/// Adds `finishTrace` to the addon's exports (its type is declared in `lib/native.ts`: the
 /// generated `binding.d.ts` lists only what napi-rs registers).
 #[napi(module_exports)]
 pub fn register_finish_trace(exports: Object, env: Env) -> Result<()> {
@@ -37,7 +37,7 @@ unsafe extern "C" fn finish_trace(env: sys::napi_env, info: sys::napi_callback_i
     let failed = match std::panic::catch_unwind(|| unsafe { finish(env, info) }) {
         Ok(Ok(())) => return ptr::null_mut(),
         Ok(Err(message)) => message,
-        Err(_) => "finishTraces: internal error".to_owned(),
+        Err(_) => "finishTrace: internal error".to_owned(),
     };
     let message = CString::new(failed.replace('\0', " ")).expect("NULs replaced");
     // SAFETY: env is live; nothing is pending (every napi call above returned).
@@ -55,20 +55,17 @@ unsafe fn finish(env: sys::napi_env, info: sys::napi_callback_info) -> std::resu
     // SAFETY: argv has room for argc values.
     let status = unsafe { sys::napi_get_cb_info(env, info, &mut argc, argv.as_mut_ptr(), ptr::null_mut(), ptr::null_mut()) };
     if status != sys::Status::napi_ok || argc < 4 {
-        return Err("finishTraces expects (handle, text, nums, count)".to_owned());
+        return Err("finishTrace expects (handle, text, nums, count)".to_owned());
     }
     let [handle, text, nums, count] = argv;
     // SAFETY: each value is an argument of this call.
     let (handle, count) = unsafe { (uint32(env, handle, "handle")?, uint32(env, count, "count")?) };
     // SAFETY: as above; the slice is read before the call returns, while JS cannot run.
     let nums = unsafe { float64s(env, nums)? };
-    let nums = nums.get(..count as usize).ok_or("finishTraces: count exceeds nums")?;
+    let nums = nums.get(..count as usize).ok_or("finishTrace: count exceeds nums")?;
     // SAFETY: text is an argument of this call.
-    let units = unsafe { utf16_len(env, text)? };
-    let frames = record::frames(nums, units)?;
-    // SAFETY: as above.
-    let pushed = handles::with(handle, |intake| intake.push(|buffer| unsafe { append_utf16(env, text, units, buffer) }, nums, &frames));
-    pushed.ok_or("finishTraces: unknown client handle")?
+    let pushed = handles::with(handle, |intake| intake.push(|buffer| unsafe { append_utf16(env, text, buffer) }, nums));
+    pushed.ok_or("finishTrace: unknown client handle")?
 }
 
 /// # Safety
@@ -77,7 +74,7 @@ unsafe fn uint32(env: sys::napi_env, value: sys::napi_value, what: &str) -> std:
     let mut n = 0;
     match unsafe { sys::napi_get_value_uint32(env, value, &mut n) } {
         sys::Status::napi_ok => Ok(n),
-        _ => Err(format!("finishTraces: {what} must be a number")),
+        _ => Err(format!("finishTrace: {what} must be a number")),
     }
 }
 
@@ -90,7 +87,7 @@ unsafe fn float64s<'a>(env: sys::napi_env, value: sys::napi_value) -> std::resul
     // SAFETY: every out-pointer is valid.
     let status = unsafe { sys::napi_get_typedarray_info(env, value, &mut kind, &mut length, &mut data, &mut buffer, &mut offset) };
     if status != sys::Status::napi_ok || kind != sys::TypedarrayType::float64_array {
-        return Err("finishTraces: nums must be a Float64Array".to_owned());
+        return Err("finishTrace: nums must be a Float64Array".to_owned());
     }
     if length == 0 || data.is_null() {
         return Ok(&[]);
@@ -100,34 +97,27 @@ unsafe fn float64s<'a>(env: sys::napi_env, value: sys::napi_value) -> std::resul
     Ok(unsafe { std::slice::from_raw_parts(data.cast::<f64>(), length) })
 }
 
-/// The length of a JS string in UTF-16 code units.
+/// Appends the code units of a JS string to `buffer` (no UTF-8 conversion, no allocation
+/// once the buffer has grown).
 ///
 /// # Safety
 /// `value` must be a live value of `env`.
-unsafe fn utf16_len(env: sys::napi_env, value: sys::napi_value) -> std::result::Result<usize, String> {
+unsafe fn append_utf16(env: sys::napi_env, value: sys::napi_value, buffer: &mut Vec<u16>) -> std::result::Result<(), String> {
+    let not_a_string = || "finishTrace: text must be a string".to_owned();
     let mut len = 0;
     // SAFETY: a null buffer asks for the length.
-    match unsafe { sys::napi_get_value_string_utf16(env, value, ptr::null_mut(), 0, &mut len) } {
-        sys::Status::napi_ok => Ok(len),
-        _ => Err("finishTraces: text must be a string".to_owned()),
+    if unsafe { sys::napi_get_value_string_utf16(env, value, ptr::null_mut(), 0, &mut len) } != sys::Status::napi_ok {
+        return Err(not_a_string());
     }
-}
-
-/// Appends the `len` code units of a JS string to `buffer` (no UTF-8 conversion, no
-/// allocation once the buffer has grown).
-///
-/// # Safety
-/// `value` must be a live string of `env` whose length is `len`.
-unsafe fn append_utf16(env: sys::napi_env, value: sys::napi_value, len: usize, buffer: &mut Vec<u16>) -> std::result::Result<(), String> {
     buffer.reserve(len + 1);
     let start = buffer.len();
     let mut written = 0;
     // SAFETY: the spare capacity holds len units and the terminating NUL napi writes.
     let status = unsafe { sys::napi_get_value_string_utf16(env, value, buffer.as_mut_ptr().add(start), len + 1, &mut written) };
-    if status != sys::Status::napi_ok || written != len {
-        return Err("finishTraces: the text could not be copied".to_owned());
+    if status != sys::Status::napi_ok {
+        return Err(not_a_string());
     }
-    // SAFETY: napi initialized `len` units after `start`.
-    unsafe { buffer.set_len(start + len) };
+    // SAFETY: napi initialized `written` (<= len) units after `start`.
+    unsafe { buffer.set_len(start + written.min(len)) };
     Ok(())
 }

@@ -1,7 +1,7 @@
 //! The hand-off of finished traces from the JS thread to the core.
 //!
-//! In remote mode, `push` only appends the packed traces to two buffers shared with a binding
-//! thread, which reads each as a `TraceView` and hands it over with `Client::finish_view`: the
+//! In remote mode, `push` only appends the packed trace to two buffers shared with a binding
+//! thread, which reads it as a `TraceView` and hands it over with `Client::finish_view`: the
 //! JS thread pays for a copy, not for reading the trace, and the trace is encoded on the
 //! thread that reads it, while it is in that core's cache (encoded on the engine's worker
 //! instead, the two threads together took twice the CPU). The buffers are swapped, not reallocated,
@@ -12,15 +12,14 @@
 //! itself. Every call that must see all finished traces (flush, shutdown, stats, local
 //! reads) calls `drain` first, which finishes whatever is pending on the calling thread and
 //! waits for a batch the intake thread is working on. In local mode traces are unpacked
-//! inline, so a test sees its trace as soon as it crosses (the facade does not hold traces
-//! back in local mode).
+//! inline, so a test sees its trace as soon as the trace ends.
 
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::Duration;
 
 use trulayer_core::{Client, ErrorKind, ErrorReport, Mode};
 
-use crate::record::{unpack, Frame, Packed, Scratch};
+use crate::record::{unpack, Packed, Scratch};
 
 const BATCH: usize = 64;
 const LINGER: Duration = Duration::from_millis(50);
@@ -96,17 +95,13 @@ impl Intake {
         &self.client
     }
 
-    /// Accepts a batch of finished traces: `append_text` appends the batch's text to the
-    /// buffer it is given, `nums` are the batch's numbers, `frames` where each trace lies in
-    /// them. Errors are the text's, or (local mode only) a malformed trace.
-    pub fn push(self: &Arc<Self>, append_text: impl FnOnce(&mut Vec<u16>) -> Result<(), String>, nums: &[f64], frames: &[Frame]) -> Result<(), String> {
+    /// Accepts one finished trace: `append_text` appends its text to the buffer it is given,
+    /// `nums` are its numbers. Errors are the text's, or (local mode only) a malformed trace.
+    pub fn push(self: &Arc<Self>, append_text: impl FnOnce(&mut Vec<u16>) -> Result<(), String>, nums: &[f64]) -> Result<(), String> {
         if self.client.config().mode == Mode::Local {
             let mut text = Vec::new();
             append_text(&mut text)?;
-            let mut scratch = Scratch::default();
-            for frame in frames {
-                self.client.finish_view(&unpack(frame.of(&text, nums), &mut scratch)?);
-            }
+            self.client.finish_view(&unpack(Packed { text: &text, nums }, &mut Scratch::default())?);
             return Ok(());
         }
         let mut pending = lock(&self.pending);
@@ -116,13 +111,10 @@ impl Intake {
             traces.text.truncate(text_start);
             return Err(e);
         }
-        let before = traces.len();
-        for frame in frames {
-            traces.nums.extend_from_slice(&nums[frame.nums.clone()]);
-            traces.ends.push((text_start + frame.text.end, traces.nums.len()));
-        }
+        traces.nums.extend_from_slice(nums);
+        traces.ends.push((traces.text.len(), traces.nums.len()));
         let waiting = traces.len();
-        let wake = before < BATCH && waiting >= BATCH;
+        let wake = waiting == BATCH;
         if !pending.thread_started {
             pending.thread_started = true;
             let me = Arc::clone(self);

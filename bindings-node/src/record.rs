@@ -1,11 +1,10 @@
-//! The facade's packed rendering of finished traces (`lib/crossing.ts`), read as the core's
-//! [`TraceView`].
+//! The one crossing per trace: the facade's packed rendering of a finished trace
+//! (`lib/crossing.ts`), read as the core's [`TraceView`].
 //!
-//! The format is private to this package and shaped for cheap production in JS: a trace's
-//! `text` is every present string of the trace concatenated (UTF-16 code units, as JS holds
-//! them), and its `nums` hold every number plus, for each string slot, the slot's length in
-//! code units or -1 when absent, in one fixed order that [`unpack`] reads back. Traces cross
-//! in batches, back to back, each framed by two numbers ([`frames`]). Times are monotonic
+//! The format is private to this package and shaped for cheap production in JS: `text` is
+//! every present string of the trace concatenated (UTF-16 code units, as JS holds them), and
+//! `nums` holds every number plus, for each string slot, the slot's length in code units or
+//! -1 when absent, in one fixed order that [`unpack`] reads back. Times are monotonic
 //! milliseconds with one wall-clock anchor per trace; a scope whose id JS never asked for
 //! gets its id here. The view borrows its strings from the text (converted once when it is
 //! all ASCII, as it almost always is), so the engine encodes the trace without copying each
@@ -13,7 +12,6 @@
 //! of them: the encoder keeps text that already is its own rendering and parses the rest.
 
 use std::borrow::Cow;
-use std::ops::Range;
 use std::time::Duration;
 
 use trulayer_core::encode::{ErrorView, EventView, MetadataView, Outcome, PayloadView, SpanView, Text, TraceView};
@@ -24,47 +22,6 @@ use trulayer_core::{Level, SpanType, Timestamp, Uuid};
 pub struct Packed<'a> {
     pub text: &'a [u16],
     pub nums: &'a [f64],
-}
-
-/// Numbers before each trace of a batch: how many slots of numbers follow, and how many units
-/// of the batch's text are the trace's.
-const FRAME_SLOTS: usize = 2;
-
-/// Where one trace of a batch lies in the batch's text and numbers (its frame left out).
-#[derive(Clone, Debug, PartialEq)]
-pub struct Frame {
-    pub text: Range<usize>,
-    pub nums: Range<usize>,
-}
-
-impl Frame {
-    pub fn of<'a>(&self, text: &'a [u16], nums: &'a [f64]) -> Packed<'a> {
-        Packed { text: &text[self.text.clone()], nums: &nums[self.nums.clone()] }
-    }
-}
-
-/// The traces of a batch of `text_units` units of text and the numbers `nums`, in order.
-/// Errors mean a bug in the facade: the frames must account for every number and unit.
-pub fn frames(nums: &[f64], text_units: usize) -> Result<Vec<Frame>, String> {
-    let count = |v: f64| (v >= 0.0 && v.fract() == 0.0).then_some(v as usize);
-    let mut frames = Vec::new();
-    let (mut k, mut at) = (0, 0);
-    while k < nums.len() {
-        let frame = nums.get(k..k + FRAME_SLOTS).ok_or_else(|| malformed("a frame cut short"))?;
-        let (Some(slots), Some(units)) = (count(frame[0]), count(frame[1])) else {
-            return Err(malformed("a frame that is not two counts"));
-        };
-        let body = k + FRAME_SLOTS;
-        if slots > nums.len() - body || units > text_units - at {
-            return Err(malformed("a frame past the end of the batch"));
-        }
-        frames.push(Frame { text: at..at + units, nums: body..body + slots });
-        (k, at) = (body + slots, at + units);
-    }
-    if at != text_units {
-        return Err(malformed("text outside every frame"));
-    }
-    Ok(frames)
 }
 
 /// Reads the slots of a [`Packed`] trace in order. A short or inconsistent trace is never a
@@ -532,32 +489,6 @@ mod tests {
         let direct = wire(&view);
         assert_eq!(direct, wire(&TraceView::from(&record)));
         assert!(direct.contains(r#""output":"{\"a\":2.5,\"z\":1}""#), "{direct}");
-    }
-
-    #[test]
-    fn a_batch_is_split_into_its_traces_by_their_frames() {
-        let (first, second) = (Packer::with_payloads("1", "\"é\""), Packer::with_payloads("[]", "{}"));
-        let (mut text, mut nums) = (Vec::new(), Vec::new());
-        for p in [&first, &second] {
-            nums.extend([p.nums.len() as f64, p.text.len() as f64]);
-            nums.extend(&p.nums);
-            text.extend(&p.text);
-        }
-        let frames = frames(&nums, text.len()).unwrap();
-        assert_eq!(frames.len(), 2);
-        for (frame, p) in frames.iter().zip([&first, &second]) {
-            let mut scratch = Scratch::default();
-            let (got, want) = (unpack(frame.of(&text, &nums), &mut scratch).unwrap().to_record(), p.unpack().unwrap());
-            assert_eq!((got.input, got.output), (want.input, want.output));
-        }
-        assert_eq!(super::frames(&[], 0).unwrap(), vec![], "an empty batch");
-        let mut bad = |nums: &[f64], units: usize, why: &str| assert!(super::frames(nums, units).unwrap_err().contains(why), "{nums:?}");
-        bad(&[0.0], 0, "a frame cut short");
-        bad(&[1.5, 0.0, 1.0], 0, "not two counts");
-        bad(&[0.0, -1.0], 0, "not two counts");
-        bad(&[3.0, 0.0, 1.0], 0, "past the end");
-        bad(&[0.0, 5.0], 4, "past the end");
-        bad(&[0.0, 1.0], 2, "text outside every frame");
     }
 
     #[test]

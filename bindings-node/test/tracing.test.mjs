@@ -209,17 +209,13 @@ describe('trace and span scopes', () => {
     // Only a bug of the facade's own could send these; each must throw, never crash.
     const { binding: raw, handle } = tl; // private fields: the boundary under the facade
     const before = testing.traces(tl).length;
-    assert.throws(() => raw.finishTraces(handle, 'x'), /finishTraces expects \(handle, text, nums, count\)/);
-    assert.throws(() => raw.finishTraces('h', '', new Float64Array(4), 1), /handle must be a number/);
-    assert.throws(() => raw.finishTraces(handle, '', new Float32Array(4), 1), /nums must be a Float64Array/);
-    assert.throws(() => raw.finishTraces(handle, '', new Float64Array(4), 5), /count exceeds nums/);
-    assert.throws(() => raw.finishTraces(2 ** 31, '', new Float64Array(4), 0), /unknown client handle/);
-    assert.throws(() => raw.finishTraces(handle, 42, new Float64Array(4), 1), /text must be a string/);
-    // Frames: each trace's count of numbers and units of text must fit the batch exactly.
-    assert.throws(() => raw.finishTraces(handle, '', new Float64Array([5, 0]), 2), /a frame past the end/);
-    assert.throws(() => raw.finishTraces(handle, 'ab', new Float64Array([0, 1]), 2), /text outside every frame/);
-    assert.throws(() => raw.finishTraces(handle, '', new Float64Array([0]), 1), /a frame cut short/);
-    assert.throws(() => raw.finishTraces(handle, '', new Float64Array(4), 4), /malformed trace from the facade: too few numbers/);
+    assert.throws(() => raw.finishTrace(handle, 'x'), /finishTrace expects \(handle, text, nums, count\)/);
+    assert.throws(() => raw.finishTrace('h', '', new Float64Array(4), 1), /handle must be a number/);
+    assert.throws(() => raw.finishTrace(handle, '', new Float32Array(4), 1), /nums must be a Float64Array/);
+    assert.throws(() => raw.finishTrace(handle, '', new Float64Array(4), 5), /count exceeds nums/);
+    assert.throws(() => raw.finishTrace(2 ** 31, '', new Float64Array(4), 1), /unknown client handle/);
+    assert.throws(() => raw.finishTrace(handle, 42, new Float64Array(4), 1), /text must be a string/);
+    assert.throws(() => raw.finishTrace(handle, '', new Float64Array(4), 4), /malformed trace from the facade/);
     assert.equal(testing.traces(tl).length, before);
   });
 
