@@ -110,14 +110,17 @@ async function main() {
   try {
     const children = {};
     for (const name of names) children[name] = await startChild(name, sink.url);
-    /** Every slice's result per SDK, in order; slice 0 warms up (JIT, memory) and is dropped. */
+    /** Every slice's result per SDK, in order; slice 0 warms up (JIT, memory) and is kept
+     * apart, as what a fresh process pays. */
     const results = Object.fromEntries(names.map((name) => [name, []]));
+    let first;
     for (let slice = 0; slice <= slices; slice++) {
       const order = slice % 2 ? [...names].reverse() : names;
       const row = {};
       for (const name of order) row[name] = await children[name].ask(`record ${perSlice}`);
       for (const name of order) Object.assign(row[name], await children[name].ask(`ship ${perSlice}`));
-      if (slice > 0) for (const name of names) results[name].push(row[name]);
+      if (slice === 0) first = row;
+      else for (const name of names) results[name].push(row[name]);
     }
     await Promise.all(names.map((name) => children[name].end()));
 
@@ -138,6 +141,10 @@ async function main() {
     };
     console.log('otel / trulayer per slice, median (interquartile range; ratio of totals):');
     console.log(`  record ${ratios('recordUs')}, main thread ${ratios('mainUs')}, process CPU ${ratios('cpuUs')}`);
+    // The warm-up slice: both processes fresh, so it includes first-time costs (JIT, and
+    // memory touched for the first time, which the kernel must zero).
+    const cold = (key) => `${(first.otel[key] / first.trulayer[key]).toFixed(1)}x`;
+    console.log(`  the warm-up slice (fresh processes): record ${cold('recordUs')}, main thread ${cold('mainUs')}, process CPU ${cold('cpuUs')}`);
     // For `make bench`'s cross-language table: language, implementation, main-thread µs, CPU
     // µs, and the share of recorded traces the sink received.
     const label = { trulayer: '@trulayer/sdk', otel: '@opentelemetry/sdk-trace-base', floor: 'floor (same calls, no SDK)' };
