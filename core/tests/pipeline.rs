@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::json;
 use support::{collect_errors, finish_many, trace, Reply, Sink};
-use trulayer_core::encode::{MetadataView, PayloadView, TraceView};
+use trulayer_core::encode::{encode_trace, MetadataView, PayloadView, TraceDefaults, TraceView};
 use trulayer_core::{Client, ErrorKind, Finished};
 
 const LONG: Duration = Duration::from_secs(10);
@@ -43,17 +43,13 @@ fn a_body_limit_cuts_a_batch_of_records_into_requests_in_order() {
     b.set("batch_size", "10").unwrap();
     let mut config = b.build_without_env().unwrap();
     // Room for three of the traces finish_many makes (names t0 to t9) per request body.
-    let one = trulayer_core::encode::encode_trace(&(&trace("t0")).into(), defaults(&config), &config.limits).0.len();
+    let one = encode_trace(&(&trace("t0")).into(), TraceDefaults::of(&config), &config.limits).0.len();
     config.limits.max_batch_bytes = 3 * (one + 1) + one / 2; // half a trace of slack either way
     let c = Client::new(config);
     let ids = finish_many(&c, 10);
     assert!(c.flush(LONG));
     assert_eq!(sizes(&sink), vec![3, 3, 3, 1]);
     assert_eq!(sink.delivered(), ids, "every trace, in the order finished");
-}
-
-fn defaults(config: &trulayer_core::Config) -> trulayer_core::encode::TraceDefaults<'_> {
-    trulayer_core::encode::TraceDefaults { project: &config.project, environment: &config.environment }
 }
 
 #[test]

@@ -19,6 +19,7 @@ use serde_json::{Map, Value};
 
 use self::json::{write_f64, write_i64, write_map, write_opt, write_plain_str, write_str, write_u64, write_value, uuid_json};
 use crate::clock::{Rfc3339Writer, Timestamp};
+use crate::config::Config;
 use crate::ids::Uuid;
 use crate::limits::{truncate_bytes, truncate_chars, Limits};
 
@@ -27,6 +28,13 @@ use crate::limits::{truncate_bytes, truncate_chars, Limits};
 pub struct TraceDefaults<'a> {
     pub project: &'a str,
     pub environment: &'a str,
+}
+
+impl<'a> TraceDefaults<'a> {
+    /// The defaults of a client with `config`.
+    pub fn of(config: &'a Config) -> Self {
+        TraceDefaults { project: &config.project, environment: &config.environment }
+    }
 }
 
 /// What encoding had to cut to fit the limits.

@@ -43,10 +43,9 @@ thread_local! {
 /// into this thread's buffer and hands its JSON to `then`.
 pub fn with_encoded<R>(trace: &TraceView<'_>, shared: &Shared, then: impl FnOnce(&[u8]) -> R) -> R {
     let config = &shared.config;
-    let defaults = TraceDefaults { project: &config.project, environment: &config.environment };
     SCRATCH.with(|scratch| {
         let mut out = scratch.take();
-        let cuts = encode_trace_into(trace, defaults, &config.limits, &mut out);
+        let cuts = encode_trace_into(trace, TraceDefaults::of(config), &config.limits, &mut out);
         shared.counters.cuts(cuts.truncated_fields, cuts.dropped_tags);
         let result = then(&out);
         out.clear();
