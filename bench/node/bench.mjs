@@ -105,6 +105,11 @@ const sum = (xs) => xs.reduce((a, b) => a + b, 0);
 async function main() {
   const perSlice = Number(process.argv[2] ?? 4000);
   const slices = Number(process.argv[3] ?? 30);
+  // Whole chunks and passes only, so every per-trace figure divides by the traces it ran.
+  if (!Number.isInteger(perSlice) || perSlice <= 0 || perSlice % CHUNK !== 0 || perSlice % PASSES !== 0) {
+    throw new Error(`traces per slice must be a positive multiple of ${CHUNK}, got ${process.argv[2]}`);
+  }
+  if (!Number.isInteger(slices) || slices <= 0) throw new Error(`slices must be a positive integer, got ${process.argv[3]}`);
   const names = Object.keys(SETUPS);
   const sink = await startSink();
   try {
